@@ -1,0 +1,1 @@
+"""One module per local service. Each exposes a `Service` with install/start/stop/health."""
