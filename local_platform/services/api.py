@@ -16,7 +16,13 @@ class Api(PythonService):
 
     def arguments(self) -> Sequence[str]:
         return [
-            "lambdas.api.app:create_app", "--factory",
-            "--host", HOST, "--port", str(PORTS.api),
-            "--workers", "1", "--no-access-log",
+            "lambdas.api.app:create_app",
+            "--factory",
+            "--host",
+            HOST,
+            "--port",
+            str(PORTS.api),
+            "--workers",
+            "1",
+            "--no-access-log",
         ]

@@ -13,7 +13,7 @@ class Service(abc.ABC):
     #: Shown in the summary the launcher prints.
     url: str = ""
 
-    def install(self) -> None:
+    def install(self) -> None:  # noqa: B027 - most services have nothing to install
         """Make sure the service's binaries and packages are present (idempotent)."""
 
     @abc.abstractmethod

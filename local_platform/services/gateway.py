@@ -38,11 +38,17 @@ class Gateway(Service):
         state = PATHS.state
         (state / "nginx").mkdir(parents=True, exist_ok=True)
         config = Template(TEMPLATE.read_text()).safe_substitute(
-            STATE=str(state), LOGS=str(PATHS.logs), HOST=HOST,
-            GATEWAY_PORT=PORTS.gateway, AUTH_PORT=PORTS.auth, REALTIME_PORT=PORTS.realtime,
+            STATE=str(state),
+            LOGS=str(PATHS.logs),
+            HOST=HOST,
+            GATEWAY_PORT=PORTS.gateway,
+            AUTH_PORT=PORTS.auth,
+            REALTIME_PORT=PORTS.realtime,
         )
         conf = state / "nginx" / "nginx.conf"
         conf.write_text(config)
         nginx = shutil.which("nginx") or "nginx"
-        process.spawn(self.name, [nginx, "-p", str(state / "nginx"), "-c", str(conf), "-e", str(PATHS.logs / "gateway.log")])
+        process.spawn(
+            self.name, [nginx, "-p", str(state / "nginx"), "-c", str(conf), "-e", str(PATHS.logs / "gateway.log")]
+        )
         process.wait_until(self.healthy, timeout=15, what="gateway", log=process.log_file(self.name))

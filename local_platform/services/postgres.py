@@ -65,10 +65,18 @@ class Postgres(Service):
         pgdata.chmod(0o700)
         subprocess.run(
             [
-                str(_bin_dir() / "initdb"), "-D", str(pgdata), "-U", "postgres",
-                "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
+                str(_bin_dir() / "initdb"),
+                "-D",
+                str(pgdata),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
             ],
-            check=True, capture_output=True, **user,  # type: ignore[call-overload]
+            check=True,
+            capture_output=True,
+            **user,  # type: ignore[call-overload]
         )
         conf = pgdata / "postgresql.auto.conf"
         with conf.open("a") as handle:
@@ -99,12 +107,21 @@ class Postgres(Service):
             shutil.chown(log, SYSTEM_USER, SYSTEM_USER)
         subprocess.run(
             [
-                str(_bin_dir() / "pg_ctl"), "-D", str(PATHS.pgdata), "-w", "-t", "60",
-                "-l", str(log),
-                "-o", f"-h {HOST} -p {PORTS.postgres} -k {socket_dir}",
+                str(_bin_dir() / "pg_ctl"),
+                "-D",
+                str(PATHS.pgdata),
+                "-w",
+                "-t",
+                "60",
+                "-l",
+                str(log),
+                "-o",
+                f"-h {HOST} -p {PORTS.postgres} -k {socket_dir}",
                 "start",
             ],
-            check=True, capture_output=True, **user,  # type: ignore[call-overload]
+            check=True,
+            capture_output=True,
+            **user,  # type: ignore[call-overload]
         )
         process.wait_until(self.running, timeout=30, what="PostgreSQL", log=log)
 
@@ -113,5 +130,6 @@ class Postgres(Service):
             return
         subprocess.run(
             [str(_bin_dir() / "pg_ctl"), "-D", str(PATHS.pgdata), "-m", "fast", "-w", "stop"],
-            capture_output=True, **_as_user(),  # type: ignore[call-overload]
+            capture_output=True,
+            **_as_user(),  # type: ignore[call-overload]
         )

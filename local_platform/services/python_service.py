@@ -47,14 +47,11 @@ class PythonService(Service):
         process.stop(self.name)
         if process.port_open(self.port):
             raise RuntimeError(
-                f"{self.name}: port {self.port} is taken by another program; "
-                f"set CC_{self.name.upper()}_PORT to move it"
+                f"{self.name}: port {self.port} is taken by another program; set CC_{self.name.upper()}_PORT to move it"
             )
         process.spawn(
             self.name,
             [sys.executable, "-m", self.module, *self.arguments()],
             env=self.environment(),
         )
-        process.wait_until(
-            self.healthy, timeout=self.startup_timeout, what=self.name, log=process.log_file(self.name)
-        )
+        process.wait_until(self.healthy, timeout=self.startup_timeout, what=self.name, log=process.log_file(self.name))

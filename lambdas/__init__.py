@@ -1,0 +1,1 @@
+"""AWS Lambda code: the HTTP API (FastAPI through Mangum) and, later, ingestion."""

@@ -1,0 +1,201 @@
+/** The typed client of the platform's Python API (FastAPI).
+ *
+ * Every call: fetch(API_URL + path) with the Supabase access token as a Bearer
+ * token. Errors come back as {"error": {"code", "message", "field"?}} with a
+ * 4xx status; they are thrown as ApiError, whose `message` is meant for people. */
+
+export type BusinessRole = "owner" | "admin" | "agent";
+export type WorkspaceRole = "admin" | "agent";
+export type InvitationStatus = "pending" | "accepted" | "revoked" | "expired";
+
+export type EmailPolicy = { allowed: boolean; reason: string | null };
+
+export type User = { id: string; email: string; full_name: string | null };
+
+export type Business = { id: string; name: string; role: BusinessRole };
+
+export type WorkspaceSummary = {
+  id: string;
+  business_id: string;
+  name: string;
+  /** null: not a member, but manages the workspace as the business's owner/admin. */
+  role: WorkspaceRole | null;
+  can_manage: boolean;
+};
+
+export type Me = { user: User; businesses: Business[]; workspaces: WorkspaceSummary[] };
+
+export type CreatedBusiness = { business: Business; workspace: WorkspaceSummary };
+
+export type Workspace = {
+  id: string;
+  business_id: string;
+  business_name: string;
+  name: string;
+  created_at: string;
+  role: WorkspaceRole | null;
+  can_manage: boolean;
+  member_count: number;
+};
+
+export type DeletionImpact = { members: number; pending_invitations: number; summary: string[] };
+
+export type Member = {
+  user_id: string;
+  email: string;
+  full_name: string | null;
+  role: WorkspaceRole;
+  joined_at: string;
+  is_you: boolean;
+};
+
+export type Invitation = {
+  id: string;
+  email: string;
+  role: WorkspaceRole;
+  status: InvitationStatus;
+  created_at: string;
+  expires_at: string;
+  invited_by_email: string | null;
+};
+
+export type CreatedInvitation = { invitation: Invitation; invite_url: string };
+
+export type InvitationPreview = {
+  business_name: string;
+  workspace_name: string;
+  email: string;
+  role: WorkspaceRole;
+  invited_by_email: string | null;
+  status: InvitationStatus;
+  expires_at: string;
+};
+
+export type AcceptedInvitation = { workspace_id: string };
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field: string | null;
+
+  constructor(status: number, code: string, message: string, field: string | null = null) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+/** A human message for anything thrown by an API call. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  if (error instanceof Error && error.message) return error.message;
+  return "Something went wrong. Please try again.";
+}
+
+type TokenSource = string | null | (() => Promise<string | null>);
+
+type RequestOptions = { method?: string; body?: unknown; auth?: boolean; signal?: AbortSignal };
+
+function describeFailure(status: number): string {
+  if (status === 401) return "Your session has expired. Please log in again.";
+  if (status === 403) return "You don't have permission to do that.";
+  if (status === 404) return "We couldn't find that. It may have been deleted.";
+  if (status >= 500) return "The server had a problem. Please try again in a moment.";
+  return `The request failed (${status}).`;
+}
+
+export function createApi(baseUrl: string, token: TokenSource) {
+  const base = baseUrl.replace(/\/+$/, "");
+
+  async function request<T>(path: string, { method = "GET", body, auth = true, signal }: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = { "Content-Type": "application/json", Accept: "application/json" };
+    if (auth) {
+      const value = typeof token === "function" ? await token() : token;
+      if (!value) throw new ApiError(401, "not_authenticated", "Please log in to continue.");
+      headers.Authorization = `Bearer ${value}`;
+    }
+    let response: Response;
+    try {
+      response = await fetch(base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+        cache: "no-store",
+      });
+    } catch (cause) {
+      if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
+      throw new ApiError(0, "network_error", "We couldn't reach the server. Check your connection and try again.");
+    }
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    let payload: unknown = null;
+    if (text) {
+      try {
+        payload = JSON.parse(text);
+      } catch {
+        payload = null;
+      }
+    }
+    if (!response.ok) {
+      const error = (payload as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
+      if (error && typeof error.message === "string") {
+        throw new ApiError(response.status, error.code ?? "error", error.message, error.field ?? null);
+      }
+      const detail = (payload as { detail?: unknown } | null)?.detail;
+      const message = typeof detail === "string" ? detail : describeFailure(response.status);
+      throw new ApiError(response.status, "error", message);
+    }
+    return payload as T;
+  }
+
+  const enc = encodeURIComponent;
+
+  return {
+    checkEmailPolicy: (email: string, signal?: AbortSignal) =>
+      request<EmailPolicy>("/v1/email-policy/check", { method: "POST", body: { email }, auth: false, signal }),
+
+    me: () => request<Me>("/v1/me"),
+
+    createBusiness: (name: string, firstWorkspaceName: string) =>
+      request<CreatedBusiness>("/v1/businesses", {
+        method: "POST",
+        body: { name, first_workspace_name: firstWorkspaceName },
+      }),
+    renameBusiness: (businessId: string, name: string) =>
+      request<Business>(`/v1/businesses/${enc(businessId)}`, { method: "PATCH", body: { name } }),
+    createWorkspace: (businessId: string, name: string) =>
+      request<WorkspaceSummary>(`/v1/businesses/${enc(businessId)}/workspaces`, { method: "POST", body: { name } }),
+
+    workspace: (workspaceId: string) => request<Workspace>(`/v1/workspaces/${enc(workspaceId)}`),
+    renameWorkspace: (workspaceId: string, name: string) =>
+      request<Workspace>(`/v1/workspaces/${enc(workspaceId)}`, { method: "PATCH", body: { name } }),
+    deletionImpact: (workspaceId: string) =>
+      request<DeletionImpact>(`/v1/workspaces/${enc(workspaceId)}/deletion-impact`),
+    deleteWorkspace: (workspaceId: string, confirmName: string) =>
+      request<void>(`/v1/workspaces/${enc(workspaceId)}?confirm=${enc(confirmName)}`, { method: "DELETE" }),
+
+    members: (workspaceId: string) => request<Member[]>(`/v1/workspaces/${enc(workspaceId)}/members`),
+    changeMemberRole: (workspaceId: string, userId: string, role: WorkspaceRole) =>
+      request<Member>(`/v1/workspaces/${enc(workspaceId)}/members/${enc(userId)}`, { method: "PATCH", body: { role } }),
+    removeMember: (workspaceId: string, userId: string) =>
+      request<void>(`/v1/workspaces/${enc(workspaceId)}/members/${enc(userId)}`, { method: "DELETE" }),
+
+    invitations: (workspaceId: string) => request<Invitation[]>(`/v1/workspaces/${enc(workspaceId)}/invitations`),
+    invite: (workspaceId: string, email: string, role: WorkspaceRole) =>
+      request<CreatedInvitation>(`/v1/workspaces/${enc(workspaceId)}/invitations`, {
+        method: "POST",
+        body: { email, role },
+      }),
+    revokeInvitation: (workspaceId: string, invitationId: string) =>
+      request<void>(`/v1/workspaces/${enc(workspaceId)}/invitations/${enc(invitationId)}`, { method: "DELETE" }),
+
+    invitationPreview: (token: string) => request<InvitationPreview>(`/v1/invitations/${enc(token)}`, { auth: false }),
+    acceptInvitation: (token: string) =>
+      request<AcceptedInvitation>(`/v1/invitations/${enc(token)}/accept`, { method: "POST" }),
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;
