@@ -1,0 +1,1 @@
+"""The AWS CDK app: `cdk deploy` from the repository root (see cdk.json)."""
