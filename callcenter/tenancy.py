@@ -334,9 +334,27 @@ async def list_business_members(conn: asyncpg.Connection, business_id: UUID, use
     return [BusinessMember(**dict(r)) for r in rows]
 
 
+async def _explain_business_member_refusal(
+    conn: asyncpg.Connection, business_id: UUID, member_id: UUID, action: str
+) -> None:
+    target_role = await conn.fetchval(
+        "select role::text from public.business_members where business_id = $1 and user_id = $2",
+        business_id,
+        member_id,
+    )
+    if target_role is None:
+        await _explain_business_refusal(conn, business_id, action)
+        raise not_found("That member")
+    if target_role == "owner":
+        raise forbidden(f"Only owners can {action} for an owner.")
+    raise forbidden(f"Only owners and admins can {action}.")
+
+
 async def change_business_role(
     conn: asyncpg.Connection, business_id: UUID, member_id: UUID, role: BusinessRole
 ) -> None:
+    if role == "owner" and await conn.fetchval("select private.business_role_of($1)::text", business_id) == "admin":
+        raise forbidden("Only owners can make someone an owner.")
     with translated():
         updated = await conn.fetchval(
             "update public.business_members set role = $3 where business_id = $1 and user_id = $2 returning user_id",
@@ -345,7 +363,7 @@ async def change_business_role(
             role,
         )
     if updated is None:
-        await _explain_business_refusal(conn, business_id, "change business roles")
+        await _explain_business_member_refusal(conn, business_id, member_id, "change the role")
 
 
 async def remove_business_member(conn: asyncpg.Connection, business_id: UUID, member_id: UUID) -> None:
@@ -356,7 +374,7 @@ async def remove_business_member(conn: asyncpg.Connection, business_id: UUID, me
             member_id,
         )
     if removed is None:
-        await _explain_business_refusal(conn, business_id, "remove people from the business")
+        await _explain_business_member_refusal(conn, business_id, member_id, "remove someone from the business")
 
 
 # ---------------------------------------------------------------- invitations
@@ -400,6 +418,14 @@ async def create_invitation(
         raise DomainError(
             ErrorKind.CONFLICT, "already_member", f"{email} is already a member of this workspace.", "email"
         )
+    # An expired invitation no longer blocks inviting the same person again.
+    await conn.execute(
+        """update public.invitations set revoked_at = now()
+           where workspace_id = $1 and email = $2 and accepted_at is null and revoked_at is null
+             and expires_at <= now()""",
+        workspace_id,
+        email,
+    )
     token = secrets.token_urlsafe(32)
     with translated(f"{email} already has a pending invitation to this workspace. Revoke it to send a new one."):
         invitation_id = await conn.fetchval(

@@ -195,16 +195,18 @@ create function private.protect_last_owner() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 begin
-  if old.role = 'owner'
-     and (tg_op = 'DELETE' or new.role <> 'owner')
-     and exists (select 1 from public.businesses where id = old.business_id)
-     and not exists (
-       select 1 from public.business_members
-       where business_id = old.business_id and role = 'owner' and user_id <> old.user_id
-     )
-  then
-    raise exception 'A business must keep at least one owner. Make someone else an owner first.'
-      using errcode = 'P0001', hint = 'last_owner';
+  if old.role = 'owner' and (tg_op = 'DELETE' or new.role <> 'owner') then
+    -- Lock the business row so that two owners stepping down at the same time
+    -- are serialised: the second one then sees that the first is gone. (While
+    -- the business itself is being deleted, the row is no longer there.)
+    perform 1 from public.businesses where id = old.business_id for no key update;
+    if found and not exists (
+      select 1 from public.business_members
+      where business_id = old.business_id and role = 'owner' and user_id <> old.user_id
+    ) then
+      raise exception 'A business must keep at least one owner. Make someone else an owner first.'
+        using errcode = 'P0001', hint = 'last_owner';
+    end if;
   end if;
   return coalesce(new, old);
 end
@@ -237,16 +239,23 @@ create policy "businesses: owners delete" on public.businesses for delete to aut
 
 create policy "business_members: members read" on public.business_members for select to authenticated
   using (private.is_business_member(business_id));
+-- Owners manage everyone; admins manage agents and admins but cannot make,
+-- demote or remove an owner.
 create policy "business_members: owners and admins manage" on public.business_members for update to authenticated
-  using (private.has_business_role(business_id, array['owner', 'admin']::public.business_role[]))
+  using (private.has_business_role(business_id, array['owner']::public.business_role[])
+         or (role <> 'owner' and private.has_business_role(business_id, array['admin']::public.business_role[])))
   with check (private.has_business_role(business_id, array['owner', 'admin']::public.business_role[])
               and (role <> 'owner' or private.has_business_role(business_id, array['owner']::public.business_role[])));
 create policy "business_members: owners and admins remove, anyone leaves" on public.business_members for delete to authenticated
   using (user_id = (select auth.uid())
-         or private.has_business_role(business_id, array['owner', 'admin']::public.business_role[]));
+         or private.has_business_role(business_id, array['owner']::public.business_role[])
+         or (role <> 'owner' and private.has_business_role(business_id, array['admin']::public.business_role[])));
 
+-- The row's own business_id is checked first: for INSERT ... RETURNING the new
+-- row is checked before it is visible to is_workspace_member's lookup.
 create policy "workspaces: members read" on public.workspaces for select to authenticated
-  using (private.is_workspace_member(id));
+  using (private.has_business_role(business_id, array['owner', 'admin']::public.business_role[])
+         or private.is_workspace_member(id));
 create policy "workspaces: owners and admins create" on public.workspaces for insert to authenticated
   with check (private.has_business_role(business_id, array['owner', 'admin']::public.business_role[])
               and created_by = (select auth.uid()));
@@ -271,13 +280,20 @@ create policy "invitations: managers invite" on public.invitations for insert to
 create policy "invitations: managers revoke" on public.invitations for update to authenticated
   using (private.can_manage_workspace(workspace_id)) with check (private.can_manage_workspace(workspace_id));
 
-grant select, update on public.profiles to authenticated;
-grant select, update, delete on public.businesses to authenticated;
-grant select, update, delete on public.business_members to authenticated;
-grant select, insert, update, delete on public.workspaces to authenticated;
-grant select, insert, update, delete on public.workspace_members to authenticated;
-grant select, insert, update on public.invitations to authenticated;
-revoke all on all tables in schema public from anon;
+-- The schema's default privileges grant everything (including TRUNCATE, which
+-- ignores row level security) to anon and authenticated: start from nothing and
+-- grant exactly what the policies above are written for. Updates are limited to
+-- the columns a person may change, so no row can be moved to another business,
+-- workspace or user, and profile emails cannot be spoofed.
+revoke all on all tables in schema public from anon, authenticated;
+grant select, update (full_name) on public.profiles to authenticated;
+grant select, update (name), delete on public.businesses to authenticated;
+grant select, update (role), delete on public.business_members to authenticated;
+grant select, insert, update (name), delete on public.workspaces to authenticated;
+grant select, insert, update (role), delete on public.workspace_members to authenticated;
+grant select, update (revoked_at) on public.invitations to authenticated;
+grant insert (business_id, workspace_id, email, role, token_hash, invited_by, expires_at)
+  on public.invitations to authenticated;
 
 -- ---------------------------------------------------------------- operations
 
@@ -355,7 +371,7 @@ begin
     raise exception 'This invitation was already used.' using errcode = 'P0001', hint = 'invitation_used';
   elsif v_inv.expires_at <= now() then
     raise exception 'This invitation has expired. Ask your admin for a new one.' using errcode = 'P0001', hint = 'invitation_expired';
-  elsif v_inv.email <> v_email then
+  elsif v_email is null or v_inv.email <> v_email then
     raise exception 'This invitation was sent to %. Sign in with that address to accept it.', v_inv.email
       using errcode = '42501', hint = 'invitation_wrong_user';
   end if;

@@ -137,6 +137,15 @@ async def test_acceptance_failures_change_nothing(
     ]
     assert sorted(statuses) == ["expired", "revoked"]
 
+    # Once expired, the same person can be invited again; the old link stays dead.
+    third = await invite(api, owner, workspace_id, invited.email)
+    assert third.status_code == 201, third.text
+    statuses = [
+        i["status"] for i in (await api.get(f"/v1/workspaces/{workspace_id}/invitations", headers=owner.headers)).json()
+    ]
+    assert sorted(statuses) == ["pending", "revoked", "revoked"]
+    assert (await api.post(f"/v1/invitations/{token_of(second)}/accept", headers=invited.headers)).status_code == 409
+
 
 async def test_member_removed_while_signed_in_loses_access_at_once(api: httpx.AsyncClient, make_user: MakeUser) -> None:
     owner = await make_user("owner")

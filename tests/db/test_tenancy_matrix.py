@@ -1,0 +1,226 @@
+"""Who can select / insert / update / delete which tenancy rows: the full matrix.
+
+Every cell runs one statement against a row of business A (see dbkit.World) as
+one actor, inside a savepoint that is rolled back. A cell is either "can"
+(exactly one row read or changed) or "cannot" (no row, or a permission error).
+For every "cannot" cell the very same statement is then run as `postgres` and
+must affect exactly one row: the refusal comes from privileges and policies,
+not from a statement that would have done nothing anyway.
+
+6 tables x 4 operations x 8 actors = 192 cells.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import asyncpg
+import pytest
+
+from .dbkit import INSUFFICIENT_PRIVILEGE, Actor, Conn, World, acting, rowcount, token_hash
+
+TABLES = (
+    "profiles", "businesses", "business_members", "workspaces", "workspace_members", "invitations",
+)
+OPERATIONS = ("select", "insert", "update", "delete")
+# Relationship of each actor to business A and its workspace `ws` (the target rows).
+ACTORS = (
+    "owner",      # business owner
+    "admin",      # business admin (member of no workspace)
+    "ws_admin",   # business agent, admin of the workspace
+    "agent_in",   # business agent, agent of the workspace
+    "agent_out",  # business agent, agent of another workspace of A
+    "outsider",   # owner of another business
+    "stranger",   # signed in, in no business
+    "anon",       # not signed in
+)
+
+MEMBERS_OF_A = frozenset({"owner", "admin", "ws_admin", "agent_in", "agent_out"})
+BUSINESS_MANAGERS = frozenset({"owner", "admin"})
+SEES_WORKSPACE = frozenset({"owner", "admin", "ws_admin", "agent_in"})
+MANAGES_WORKSPACE = frozenset({"owner", "admin", "ws_admin"})
+NOBODY: frozenset[str] = frozenset()
+
+Args = Callable[[World, str], tuple[object, ...]]
+
+
+@dataclass(frozen=True)
+class Cell:
+    sql: str
+    args: Args
+    allowed: frozenset[str]
+
+
+def _name() -> str:
+    return f"New {secrets.token_hex(4)}"
+
+
+def _email(w: World) -> str:
+    return w.registry.email("new-invitee")
+
+
+MATRIX: dict[tuple[str, str], Cell] = {
+    # A colleague's profile.
+    ("profiles", "select"): Cell(
+        "select count(*) from public.profiles where id = $1",
+        lambda w, a: (w.colleague.uid,), MEMBERS_OF_A),
+    ("profiles", "insert"): Cell(
+        "insert into public.profiles (id, email) values ($1, $2)",
+        lambda w, a: (w.ghost.uid, w.ghost.email), NOBODY),
+    ("profiles", "update"): Cell(
+        "update public.profiles set full_name = 'Changed' where id = $1",
+        lambda w, a: (w.colleague.uid,), NOBODY),
+    ("profiles", "delete"): Cell(
+        "delete from public.profiles where id = $1",
+        lambda w, a: (w.colleague.uid,), NOBODY),
+    # Business A itself (new businesses come only from public.create_business).
+    ("businesses", "select"): Cell(
+        "select count(*) from public.businesses where id = $1",
+        lambda w, a: (w.business,), MEMBERS_OF_A),
+    ("businesses", "insert"): Cell(
+        "insert into public.businesses (name, email_domain, created_by) values ($1, 'example.test', $2)",
+        lambda w, a: (_name(), w.uid_of(a)), NOBODY),
+    ("businesses", "update"): Cell(
+        "update public.businesses set name = $2 where id = $1",
+        lambda w, a: (w.business, _name()), BUSINESS_MANAGERS),
+    ("businesses", "delete"): Cell(
+        "delete from public.businesses where id = $1",
+        lambda w, a: (w.business,), frozenset({"owner"})),
+    # The colleague's business membership; inserts try to add the stranger
+    # (people join only through invitations).
+    ("business_members", "select"): Cell(
+        "select count(*) from public.business_members where business_id = $1 and user_id = $2",
+        lambda w, a: (w.business, w.colleague.uid), MEMBERS_OF_A),
+    ("business_members", "insert"): Cell(
+        "insert into public.business_members (business_id, user_id, role) values ($1, $2, 'agent')",
+        lambda w, a: (w.business, w.stranger.uid), NOBODY),
+    ("business_members", "update"): Cell(
+        "update public.business_members set role = 'admin' where business_id = $1 and user_id = $2",
+        lambda w, a: (w.business, w.colleague.uid), BUSINESS_MANAGERS),
+    ("business_members", "delete"): Cell(
+        "delete from public.business_members where business_id = $1 and user_id = $2",
+        lambda w, a: (w.business, w.colleague.uid), BUSINESS_MANAGERS),
+    # Workspace `ws`; inserts create another workspace in business A.
+    ("workspaces", "select"): Cell(
+        "select count(*) from public.workspaces where id = $1",
+        lambda w, a: (w.ws,), SEES_WORKSPACE),
+    ("workspaces", "insert"): Cell(
+        "insert into public.workspaces (business_id, name, created_by) values ($1, $2, $3)",
+        lambda w, a: (w.business, _name(), w.uid_of(a)), BUSINESS_MANAGERS),
+    ("workspaces", "update"): Cell(
+        "update public.workspaces set name = $2 where id = $1",
+        lambda w, a: (w.ws, _name()), MANAGES_WORKSPACE),
+    ("workspaces", "delete"): Cell(
+        "delete from public.workspaces where id = $1",
+        lambda w, a: (w.ws,), BUSINESS_MANAGERS),
+    # The colleague's membership of `ws`; inserts add agent_out (a business
+    # member) to `ws`, which for agent_out is trying to join on their own.
+    ("workspace_members", "select"): Cell(
+        "select count(*) from public.workspace_members where workspace_id = $1 and user_id = $2",
+        lambda w, a: (w.ws, w.colleague.uid), SEES_WORKSPACE),
+    ("workspace_members", "insert"): Cell(
+        """insert into public.workspace_members (workspace_id, business_id, user_id, role)
+           values ($1, $2, $3, 'agent')""",
+        lambda w, a: (w.ws, w.business, w.agent_out.uid), MANAGES_WORKSPACE),
+    ("workspace_members", "update"): Cell(
+        "update public.workspace_members set role = 'admin' where workspace_id = $1 and user_id = $2",
+        lambda w, a: (w.ws, w.colleague.uid), MANAGES_WORKSPACE),
+    ("workspace_members", "delete"): Cell(
+        "delete from public.workspace_members where workspace_id = $1 and user_id = $2",
+        lambda w, a: (w.ws, w.colleague.uid), MANAGES_WORKSPACE),
+    # A pending invitation to `ws`; inserts invite a new address to `ws`.
+    ("invitations", "select"): Cell(
+        "select count(*) from public.invitations where id = $1",
+        lambda w, a: (w.invitation,), MANAGES_WORKSPACE),
+    ("invitations", "insert"): Cell(
+        """insert into public.invitations
+             (business_id, workspace_id, email, role, token_hash, invited_by, expires_at)
+           values ($1, $2, $3, 'agent', $4, $5, now() + interval '3 days')""",
+        lambda w, a: (w.business, w.ws, _email(w), token_hash(_name()), w.uid_of(a)),
+        MANAGES_WORKSPACE),
+    ("invitations", "update"): Cell(
+        "update public.invitations set revoked_at = now() where id = $1",
+        lambda w, a: (w.invitation,), MANAGES_WORKSPACE),
+    ("invitations", "delete"): Cell(
+        "delete from public.invitations where id = $1",
+        lambda w, a: (w.invitation,), NOBODY),
+}
+
+CASES = [
+    pytest.param(
+        table, op, actor, actor in MATRIX[(table, op)].allowed,
+        id=f"{table}-{op}-{actor}-{'can' if actor in MATRIX[(table, op)].allowed else 'cannot'}",
+    )
+    for table in TABLES
+    for op in OPERATIONS
+    for actor in ACTORS
+]
+
+
+class _Undo(Exception):
+    """Raised to roll back the savepoint after counting what a statement did."""
+
+    def __init__(self, rows: int) -> None:
+        super().__init__(rows)
+        self.rows = rows
+
+
+async def _rows_affected(conn: Conn, actor: Actor | None, op: str, sql: str, args: tuple[object, ...]) -> int:
+    """Rows the statement reads (select) or changes, as `actor` (None: as postgres).
+    A permission or policy error counts as 0. The savepoint is always rolled back."""
+    try:
+        async with conn.transaction():
+            if actor is not None:
+                async with acting(conn, actor):
+                    rows = await _run(conn, op, sql, args)
+            else:
+                rows = await _run(conn, op, sql, args)
+            raise _Undo(rows)
+    except _Undo as undo:
+        return undo.rows
+    except asyncpg.PostgresError as error:
+        if actor is None or getattr(error, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+            raise
+        return 0
+
+
+async def _run(conn: Conn, op: str, sql: str, args: tuple[object, ...]) -> int:
+    if op == "select":
+        count = await conn.fetchval(sql, *args)
+        assert isinstance(count, int)
+        return count
+    return rowcount(await conn.execute(sql, *args))
+
+
+def test_matrix_is_complete() -> None:
+    assert set(MATRIX) == {(t, o) for t in TABLES for o in OPERATIONS}
+    assert len(CASES) == len(TABLES) * len(OPERATIONS) * len(ACTORS) == 192
+    # Every table has at least one "can" cell, so no row of the matrix is vacuous.
+    for table in TABLES:
+        assert any(MATRIX[(table, op)].allowed for op in OPERATIONS), table
+
+
+async def test_matrix_covers_every_public_table(conn: Conn) -> None:
+    """A new table in `public` must be added to this matrix."""
+    tables = await conn.fetch(
+        """select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+           where n.nspname = 'public' and c.relkind in ('r', 'p')"""
+    )
+    missing = {r["relname"] for r in tables} - set(TABLES)
+    assert not missing, f"add {sorted(missing)} to the matrix in {__name__} (tables and cells)"
+    assert set(TABLES) <= {r["relname"] for r in tables}
+
+
+@pytest.mark.parametrize(("table", "op", "actor", "allowed"), CASES)
+async def test_cell(conn: Conn, world: World, table: str, op: str, actor: str, allowed: bool) -> None:
+    cell = MATRIX[(table, op)]
+    args = cell.args(world, actor)
+    rows = await _rows_affected(conn, world.actor(actor), op, cell.sql, args)
+    if allowed:
+        assert rows == 1, f"{actor} should be able to {op} this {table} row"
+    else:
+        assert rows == 0, f"{actor} must not be able to {op} this {table} row"
+        # Not vacuous: the same statement does affect a row when policies do not apply.
+        assert await _rows_affected(conn, None, op, cell.sql, args) == 1
