@@ -201,6 +201,11 @@ async def _explain_business_refusal(conn: asyncpg.Connection, business_id: UUID,
 
 
 async def create_workspace(conn: asyncpg.Connection, business_id: UUID, user_id: UUID, name: str) -> WorkspaceSummary:
+    role = await conn.fetchval("select private.business_role_of($1)::text", business_id)
+    if role is None:
+        raise not_found("That business")
+    if role not in ("owner", "admin"):
+        raise forbidden("Only owners and admins can create workspaces.")
     with translated(f"A workspace named “{name}” already exists in this business."):
         workspace_id = await conn.fetchval(
             "insert into public.workspaces (business_id, name, created_by) values ($1, $2, $3) returning id",
