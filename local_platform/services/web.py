@@ -79,6 +79,7 @@ class Web(Service):
                 "SUPABASE_URL": rt.supabase_url,
                 "SUPABASE_ANON_KEY": rt.secrets.anon_key,
                 "API_URL": rt.api_url,
+                "MAIL_CATCHER_URL": rt.mail_url,
                 "NODE_ENV": "production",
             },
         )

@@ -8,7 +8,7 @@ export type BusinessRole = "owner" | "admin" | "agent";
 export type WorkspaceRole = "admin" | "agent";
 export type InvitationStatus = "pending" | "accepted" | "revoked" | "expired";
 
-export type EmailPolicy = { allowed: boolean; reason: string | null };
+export type EmailPolicy = { allowed: boolean; email: string; reason: string | null; code: string | null };
 
 export type User = { id: string; email: string; full_name: string | null };
 
@@ -59,7 +59,8 @@ export type Invitation = {
   invited_by_email: string | null;
 };
 
-export type CreatedInvitation = { invitation: Invitation; invite_url: string };
+/** `email_sent` is false when the mail could not be sent: share `invite_url` by hand. */
+export type CreatedInvitation = { invitation: Invitation; invite_url: string; email_sent: boolean };
 
 export type InvitationPreview = {
   business_name: string;

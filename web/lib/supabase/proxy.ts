@@ -1,6 +1,7 @@
 import { createServerClient } from "@supabase/ssr";
 import { NextResponse, type NextRequest } from "next/server";
 
+import { urlOnRequestHost } from "@/lib/request-url";
 import { readRuntimeConfig } from "@/lib/runtime-config";
 
 const PROTECTED_PREFIXES = ["/onboarding", "/w/"];
@@ -40,9 +41,7 @@ export async function updateSession(request: NextRequest): Promise<NextResponse>
 
   const { pathname, search } = request.nextUrl;
   if (!signedIn && isProtected(pathname)) {
-    const url = request.nextUrl.clone();
-    url.pathname = "/login";
-    url.search = "";
+    const url = urlOnRequestHost(request, "/login");
     url.searchParams.set("next", pathname + search);
     const redirect = NextResponse.redirect(url);
     response.cookies.getAll().forEach((cookie) => redirect.cookies.set(cookie));
