@@ -12,6 +12,7 @@ from local_platform.layout import PATHS
 
 PLATFORM_SQL = [
     Path(__file__).parent / "sql" / "00_supabase_roles.sql",
+    Path(__file__).parent / "realtime" / "sql" / "realtime_schema.sql",
     Path(__file__).parent / "auth_server" / "schema.sql",
 ]
 MIGRATIONS_DIR = PATHS.root / "supabase" / "migrations"

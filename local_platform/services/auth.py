@@ -36,6 +36,7 @@ class Auth(PythonService):
             "GOTRUE_JWT_DEFAULT_GROUP_NAME": "authenticated",
             "GOTRUE_JWT_ADMIN_ROLES": "service_role",
             "GOTRUE_JWT_EXP": "3600",
+            "GOTRUE_PASSWORD_MIN_LENGTH": "8",  # the sign-up form says the same
             "GOTRUE_MAILER_AUTOCONFIRM": "true" if rt.autoconfirm else "false",
             "GOTRUE_SMTP_HOST": HOST,
             "GOTRUE_SMTP_PORT": str(PORTS.mail_smtp),
