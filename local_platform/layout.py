@@ -21,11 +21,13 @@ def _port(name: str, default: int) -> int:
 class Ports:
     gateway: int = _port("gateway", 54321)  # Supabase-shaped URL: /auth/v1, /realtime/v1
     postgres: int = _port("postgres", 54322)
+    s3: int = _port("s3", 9000)  # S3-compatible server (MinIO) for uploaded documents
     mail_http: int = _port("mail_http", 54324)
     mail_smtp: int = _port("mail_smtp", 54325)
     auth: int = _port("auth", 9999)
     realtime: int = _port("realtime", 4000)
     api: int = _port("api", 8000)
+    ingest: int = _port("ingest", 8010)  # the ingestion worker's health endpoint
     web: int = _port("web", 3000)
 
 

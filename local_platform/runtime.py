@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from local_platform.layout import HOST, PATHS, PORTS
 from local_platform.secrets import LocalSecrets, load_or_create
+from local_platform.services import s3
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Runtime:
             "SMTP_HOST": HOST,
             "SMTP_PORT": str(PORTS.mail_smtp),
             "MAIL_CATCHER_URL": self.mail_url,
+            **s3.runtime_env(),
         }
 
     def write(self) -> None:

@@ -16,7 +16,16 @@ from callcenter.errors import DomainError, ErrorKind
 from callcenter.mailer import SmtpMailer
 from callcenter.settings import Settings, get_settings
 from callcenter.tokens import TokenVerifier
-from lambdas.api.routers import auth_hooks, businesses, email_policy, invitations, me, workspaces
+from lambdas.api.routers import (
+    auth_hooks,
+    businesses,
+    email_policy,
+    invitations,
+    knowledge,
+    knowledge_uploads,
+    me,
+    workspaces,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +54,11 @@ async def _domain_error(_: Request, error: Exception) -> JSONResponse:
 async def _validation_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     first = error.errors()[0] if error.errors() else {}
-    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
+    # The first part says where the value was (body, query, path...); a field may itself be named "query".
+    loc = list(first.get("loc", ()))
+    if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+        loc = loc[1:]
+    location = [str(part) for part in loc]
     field = ".".join(location) or None
     reason = str(first.get("msg", "invalid value"))
     if first.get("type") == "string_too_short":
@@ -87,6 +100,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         businesses.router,
         workspaces.router,
         invitations.router,
+        knowledge.router,
+        knowledge_uploads.router,
+        knowledge_uploads.hooks_router,
         email_policy.router,
         auth_hooks.router,
     ):

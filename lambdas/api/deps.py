@@ -10,6 +10,8 @@ from fastapi import Depends, Header, Request
 
 from callcenter.db import Database
 from callcenter.errors import DomainError, ErrorKind
+from callcenter.knowledge import embeddings
+from callcenter.knowledge.embeddings import Embedder
 from callcenter.mailer import Mailer
 from callcenter.settings import Settings
 from callcenter.tokens import Claims, InvalidToken, TokenVerifier
@@ -63,3 +65,11 @@ UserConnection = Annotated[asyncpg.Connection, Depends(user_connection, scope="f
 AnonConnection = Annotated[asyncpg.Connection, Depends(anon_connection, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 MailerDep = Annotated[Mailer, Depends(get_mailer)]
+
+
+def get_embedder(settings: SettingsDep) -> Embedder:
+    """The configured embedder (built once per process; a local model loads on first use)."""
+    return embeddings.get_embedder(settings)
+
+
+EmbedderDep = Annotated[Embedder, Depends(get_embedder)]

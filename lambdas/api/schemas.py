@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from callcenter.knowledge.search import SearchResult
 from callcenter.tenancy import BusinessRole, BusinessSummary, Invitation, WorkspaceRole, WorkspaceSummary
 
 BusinessName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -67,3 +68,39 @@ class EmailCheckResult(BaseModel):
     email: str
     reason: str | None
     code: str | None
+
+
+# ---------------------------------------------------------------- knowledge
+
+KnowledgeTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Markdown is kept as typed; its size limit (200 KB) is checked in bytes by callcenter.knowledge.sources.
+ArticleBody = Annotated[str, StringConstraints(min_length=1, max_length=204800)]
+
+
+class AddWebsite(BaseModel):
+    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)] = Field(
+        description="Where the crawl starts: an http(s) address; the crawl stays on this site and under this path"
+    )
+    title: KnowledgeTitle | None = Field(default=None, description="Shown in the list (default: the host name)")
+    max_pages: int | None = Field(default=None, ge=1, le=10000, description="At most this many pages (default 200)")
+    max_depth: int | None = Field(default=None, ge=0, le=50, description="Links followed from the start page")
+    include_path_prefix: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1024)] | None = Field(
+        default=None, description="Only pages under this path (default: the start page's path)"
+    )
+    refresh_interval_hours: int | None = Field(
+        default=None, ge=1, le=720, description="Re-crawl this often (hours); none: only when asked"
+    )
+
+
+class SaveArticle(BaseModel):
+    title: KnowledgeTitle
+    body_markdown: ArticleBody
+
+
+class KnowledgeSearch(BaseModel):
+    query: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+    limit: int = Field(default=5, ge=1, le=20)
+
+
+class KnowledgeSearchResults(BaseModel):
+    results: list[SearchResult]

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import secrets
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -194,6 +195,7 @@ class Registry:
     domain: str
     user_ids: list[uuid.UUID] = field(default_factory=list)
     business_ids: list[uuid.UUID] = field(default_factory=list)
+    embedding_models: list[str] = field(default_factory=list)
 
     def email(self, label: str) -> str:
         return f"{label}-{secrets.token_hex(3)}@{self.domain}"
@@ -314,6 +316,15 @@ async def cleanup(pool: Pool, registry: Registry, older_than: timedelta = timede
             registry.business_ids, user_ids,
         )
         await conn.execute("delete from auth.users where id = any($1::uuid[])", user_ids)
+        # Test-only embedding models, once no chunk uses them (the businesses' chunks went above).
+        await conn.execute(
+            """delete from public.knowledge_embedding_models m
+               where (m.name = any($1::text[])
+                      or ($2::interval > interval '0' and m.name ~ '^test-model-[0-9]+-'
+                          and to_timestamp(split_part(m.name, '-', 3)::bigint) <= now() - $2::interval))
+                 and not exists (select 1 from public.knowledge_chunks c where c.embedding_model = m.name)""",
+            registry.embedding_models, older_than,
+        )
 
 
 async def sweep_leftovers(pool: Pool) -> None:
@@ -340,6 +351,8 @@ class World:
       outsider   owner of B
     stranger     signed in, in no business
     ghost        an auth user without a profile row (target for profile inserts)
+    Knowledge of `ws` (see `Knowledge`): a website and an article, a crawled
+    page with one chunk, a finished job, and a test-only embedding model.
     """
 
     registry: Registry
@@ -361,6 +374,7 @@ class World:
     invitation_token: str
     ws2_invitation: uuid.UUID
     other_invitation: uuid.UUID
+    knowledge: Knowledge
 
     def actor(self, label: str) -> Actor:
         if label == "anon":
@@ -372,6 +386,67 @@ class World:
     def uid_of(self, label: str) -> uuid.UUID:
         """The id a statement written "as" this actor uses (anon borrows the stranger's)."""
         return self.stranger.uid if label == "anon" else self.actor(label).uid
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Knowledge rows of workspace `ws`. Nothing in it is left for an ingestion
+    worker to do (its jobs are finished), so a running worker never changes it."""
+
+    website: uuid.UUID
+    article: uuid.UUID
+    document: uuid.UUID
+    chunk: uuid.UUID
+    job: uuid.UUID
+    model: str
+
+
+MINILM = "minilm-l6-v2-int8"
+
+
+def vector_text(seed: int, dimensions: int = 384) -> str:
+    """A deterministic unit-ish vector in pgvector's text form."""
+    values = [((seed * 7919 + i * 104729) % 1000) / 1000 - 0.5 for i in range(dimensions)]
+    return "[" + ",".join(f"{v:.4f}" for v in values) + "]"
+
+
+async def add_knowledge(
+    conn: Conn, registry: Registry, business_id: uuid.UUID, workspace_id: uuid.UUID, created_by: Actor
+) -> Knowledge:
+    """As `postgres`: a website with one indexed page and an article, their jobs marked finished."""
+    website = await conn.fetchval(
+        """insert into public.knowledge_sources (workspace_id, business_id, kind, title, url, created_by, status)
+           values ($1, $2, 'website', 'Help center', $3, $4, 'ready') returning id""",
+        workspace_id, business_id, f"https://help.{registry.domain}/", created_by.uid,
+    )
+    article = await conn.fetchval(
+        """insert into public.knowledge_sources (workspace_id, business_id, kind, title, body_markdown, created_by)
+           values ($1, $2, 'article', 'Refunds', 'Refunds take 30 days.', $3) returning id""",
+        workspace_id, business_id, created_by.uid,
+    )
+    await conn.execute(
+        """update public.knowledge_jobs set status = 'succeeded', finished_at = now()
+           where source_id = any($1::uuid[])""",
+        [website, article],
+    )
+    job = await conn.fetchval("select id from public.knowledge_jobs where source_id = $1", website)
+    document = await conn.fetchval(
+        """insert into public.knowledge_documents (workspace_id, source_id, url, title, content_hash)
+           values ($1, $2, $3, 'Returns', 'hash') returning id""",
+        workspace_id, website, f"https://help.{registry.domain}/returns",
+    )
+    chunk = await conn.fetchval(
+        """insert into public.knowledge_chunks
+             (workspace_id, source_id, document_id, ordinal, title, content, embedding_model, embedding)
+           values ($1, $2, $3, 0, 'Returns', 'Send items back within 30 days.', $4, $5::text::extensions.vector)
+           returning id""",
+        workspace_id, website, document, MINILM, vector_text(1),
+    )
+    # The creation time is in the name, so a sweep can tell an old leftover from another run's model.
+    model = f"test-model-{int(time.time())}-{secrets.token_hex(4)}"
+    await conn.execute("insert into public.knowledge_embedding_models (name, dimensions) values ($1, 3)", model)
+    registry.embedding_models.append(model)
+    return Knowledge(website=website, article=article, document=document, chunk=chunk, job=job, model=model)
 
 
 async def build_world(pool: Pool, registry: Registry) -> World:
@@ -407,6 +482,7 @@ async def build_world(pool: Pool, registry: Registry) -> World:
         other_invitation, _ = await add_invitation(
             conn, other_business, other_ws, registry.email("invitee3"), people["outsider"]
         )
+        knowledge = await add_knowledge(conn, registry, business, ws, people["owner"])
     return World(
         registry=registry,
         business=business, ws=ws, ws2=ws2,
@@ -416,4 +492,5 @@ async def build_world(pool: Pool, registry: Registry) -> World:
         owner=people["owner"], admin=people["admin"], ws_admin=people["ws_admin"],
         agent_in=people["agent_in"], agent_out=people["agent_out"], colleague=people["colleague"],
         outsider=people["outsider"], stranger=people["stranger"], ghost=people["ghost"],
+        knowledge=knowledge,
     )

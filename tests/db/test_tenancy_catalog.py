@@ -8,7 +8,7 @@ from .dbkit import Conn
 
 REALTIME_TABLES = {
     "public.businesses", "public.business_members", "public.workspaces",
-    "public.workspace_members", "public.invitations",
+    "public.workspace_members", "public.invitations", "public.knowledge_sources",
 }
 CLIENT_ROLES = ("anon", "authenticated")
 

@@ -7,7 +7,7 @@ For every "cannot" cell the very same statement is then run as `postgres` and
 must affect exactly one row: the refusal comes from privileges and policies,
 not from a statement that would have done nothing anyway.
 
-6 tables x 4 operations x 8 actors = 192 cells.
+11 tables x 4 operations x 8 actors = 352 cells.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from dataclasses import dataclass
 import asyncpg
 import pytest
 
-from .dbkit import INSUFFICIENT_PRIVILEGE, Actor, Conn, World, acting, rowcount, token_hash
+from .dbkit import INSUFFICIENT_PRIVILEGE, Actor, Conn, World, acting, rowcount, token_hash, vector_text
 
 TABLES = (
     "profiles", "businesses", "business_members", "workspaces", "workspace_members", "invitations",
+    "knowledge_sources", "knowledge_documents", "knowledge_chunks", "knowledge_jobs", "knowledge_embedding_models",
 )
 OPERATIONS = ("select", "insert", "update", "delete")
 # Relationship of each actor to business A and its workspace `ws` (the target rows).
@@ -41,6 +42,7 @@ MEMBERS_OF_A = frozenset({"owner", "admin", "ws_admin", "agent_in", "agent_out"}
 BUSINESS_MANAGERS = frozenset({"owner", "admin"})
 SEES_WORKSPACE = frozenset({"owner", "admin", "ws_admin", "agent_in"})
 MANAGES_WORKSPACE = frozenset({"owner", "admin", "ws_admin"})
+SIGNED_IN = frozenset(ACTORS) - {"anon"}
 NOBODY: frozenset[str] = frozenset()
 
 Args = Callable[[World, str], tuple[object, ...]]
@@ -59,6 +61,10 @@ def _name() -> str:
 
 def _email(w: World) -> str:
     return w.registry.email("new-invitee")
+
+
+def _vector() -> str:
+    return vector_text(secrets.randbelow(10_000))
 
 
 MATRIX: dict[tuple[str, str], Cell] = {
@@ -146,6 +152,80 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ("invitations", "delete"): Cell(
         "delete from public.invitations where id = $1",
         lambda w, a: (w.invitation,), NOBODY),
+    # The article of `ws`; inserts write another article in `ws`. (Status,
+    # progress and counts are the worker's: no client may write them at all,
+    # see test_knowledge_grants.)
+    ("knowledge_sources", "select"): Cell(
+        "select count(*) from public.knowledge_sources where id = $1",
+        lambda w, a: (w.knowledge.article,), SEES_WORKSPACE),
+    ("knowledge_sources", "insert"): Cell(
+        """insert into public.knowledge_sources (workspace_id, business_id, kind, title, body_markdown, created_by)
+           values ($1, $2, 'article', $3, 'Body', $4)""",
+        lambda w, a: (w.ws, w.business, _name(), w.uid_of(a)), MANAGES_WORKSPACE),
+    ("knowledge_sources", "update"): Cell(
+        "update public.knowledge_sources set title = $2 where id = $1",
+        lambda w, a: (w.knowledge.article, _name()), MANAGES_WORKSPACE),
+    ("knowledge_sources", "delete"): Cell(
+        "delete from public.knowledge_sources where id = $1",
+        lambda w, a: (w.knowledge.article,), MANAGES_WORKSPACE),
+    # A crawled page of the website of `ws`: only the ingestion worker writes.
+    ("knowledge_documents", "select"): Cell(
+        "select count(*) from public.knowledge_documents where id = $1",
+        lambda w, a: (w.knowledge.document,), SEES_WORKSPACE),
+    ("knowledge_documents", "insert"): Cell(
+        """insert into public.knowledge_documents (workspace_id, source_id, url, title, content_hash)
+           values ($1, $2, $3, 'Injected', 'hash')""",
+        lambda w, a: (w.ws, w.knowledge.website, f"https://help.example.com/{secrets.token_hex(4)}"), NOBODY),
+    ("knowledge_documents", "update"): Cell(
+        "update public.knowledge_documents set title = 'Changed' where id = $1",
+        lambda w, a: (w.knowledge.document,), NOBODY),
+    ("knowledge_documents", "delete"): Cell(
+        "delete from public.knowledge_documents where id = $1",
+        lambda w, a: (w.knowledge.document,), NOBODY),
+    # A chunk of that page: what the AI answers from, so nobody but the worker writes it.
+    ("knowledge_chunks", "select"): Cell(
+        "select count(*) from public.knowledge_chunks where id = $1",
+        lambda w, a: (w.knowledge.chunk,), SEES_WORKSPACE),
+    ("knowledge_chunks", "insert"): Cell(
+        """insert into public.knowledge_chunks
+             (workspace_id, source_id, document_id, ordinal, content, embedding_model, embedding)
+           values ($1, $2, $3, $4, 'Refunds are never given.', 'minilm-l6-v2-int8', $5::text::extensions.vector)""",
+        lambda w, a: (w.ws, w.knowledge.website, w.knowledge.document, 1 + secrets.randbelow(10**6), _vector()),
+        NOBODY),
+    ("knowledge_chunks", "update"): Cell(
+        "update public.knowledge_chunks set content = 'Refunds are never given.' where id = $1",
+        lambda w, a: (w.knowledge.chunk,), NOBODY),
+    ("knowledge_chunks", "delete"): Cell(
+        "delete from public.knowledge_chunks where id = $1",
+        lambda w, a: (w.knowledge.chunk,), NOBODY),
+    # The website's finished crawl job: jobs are queued by saving a source or
+    # through refresh_knowledge_source, never written directly.
+    ("knowledge_jobs", "select"): Cell(
+        "select count(*) from public.knowledge_jobs where id = $1",
+        lambda w, a: (w.knowledge.job,), SEES_WORKSPACE),
+    ("knowledge_jobs", "insert"): Cell(
+        """insert into public.knowledge_jobs (workspace_id, source_id, kind, status)
+           values ($1, $2, 'crawl', 'succeeded')""",
+        lambda w, a: (w.ws, w.knowledge.website), NOBODY),
+    ("knowledge_jobs", "update"): Cell(
+        "update public.knowledge_jobs set status = 'queued', run_after = 'infinity' where id = $1",
+        lambda w, a: (w.knowledge.job,), NOBODY),
+    ("knowledge_jobs", "delete"): Cell(
+        "delete from public.knowledge_jobs where id = $1",
+        lambda w, a: (w.knowledge.job,), NOBODY),
+    # Reference data (name -> dimensions) every signed-in user's search reads.
+    ("knowledge_embedding_models", "select"): Cell(
+        "select count(*) from public.knowledge_embedding_models where name = $1",
+        lambda w, a: (w.knowledge.model,), SIGNED_IN),
+    ("knowledge_embedding_models", "insert"): Cell(
+        "insert into public.knowledge_embedding_models (name, dimensions) values ($1, 8)",
+        lambda w, a: (f"injected-{secrets.token_hex(4)}",), NOBODY),
+    ("knowledge_embedding_models", "update"): Cell(
+        "update public.knowledge_embedding_models set dimensions = 4 where name = $1",
+        lambda w, a: (w.knowledge.model,), NOBODY),
+    ("knowledge_embedding_models", "delete"): Cell(
+        "delete from public.knowledge_embedding_models where name = $1",
+        lambda w, a: (w.knowledge.model,), NOBODY),
 }
 
 CASES = [
@@ -196,7 +276,7 @@ async def _run(conn: Conn, op: str, sql: str, args: tuple[object, ...]) -> int:
 
 def test_matrix_is_complete() -> None:
     assert set(MATRIX) == {(t, o) for t in TABLES for o in OPERATIONS}
-    assert len(CASES) == len(TABLES) * len(OPERATIONS) * len(ACTORS) == 192
+    assert len(CASES) == len(TABLES) * len(OPERATIONS) * len(ACTORS) == 352
     # Every table has at least one "can" cell, so no row of the matrix is vacuous.
     for table in TABLES:
         assert any(MATRIX[(table, op)].allowed for op in OPERATIONS), table

@@ -91,7 +91,8 @@ test("owner signs up, sets up workspaces and invites an agent who joins", { time
     await assertTitle(page, "Support");
     assert.equal(await page.getByTestId("business-name").innerText(), businessName);
     assert.match(await page.getByTestId("home-next-step").innerText(), /Invite your team/);
-    assert.match(await page.getByTestId("coming-next").innerText(), /Knowledge base[\s\S]*AI agent[\s\S]*Phone number/);
+    assert.match(await page.getByTestId("home-knowledge").innerText(), /Knowledge base/);
+    assert.match(await page.getByTestId("coming-next").innerText(), /AI agent[\s\S]*Phone number/);
   });
 
   await step("a second workspace is created from the switcher", async () => {

@@ -74,6 +74,75 @@ export type InvitationPreview = {
 
 export type AcceptedInvitation = { workspace_id: string };
 
+export type KnowledgeSourceKind = "website" | "article" | "document";
+export type KnowledgeStatus = "queued" | "processing" | "ready" | "failed" | "cancelled";
+
+/** Counters written by the crawler and the document extractor while a source is processed. */
+export type KnowledgeProgress = {
+  pages_found?: number;
+  pages_fetched?: number;
+  pages_indexed?: number;
+  pages_skipped?: number;
+  pages_failed?: number;
+  document_pages?: number;
+  document_pages_extracted?: number;
+};
+
+export type KnowledgeSource = {
+  id: string;
+  kind: KnowledgeSourceKind;
+  title: string | null;
+  url: string | null;
+  file_name: string | null;
+  status: KnowledgeStatus;
+  /** Why it failed or what it is doing, written for people. */
+  status_detail: string | null;
+  progress: KnowledgeProgress | null;
+  chunk_count: number;
+  last_refreshed_at: string | null;
+  created_at: string;
+  updated_at: string;
+  /** Websites: re-crawled every this many hours; null means never on its own. */
+  refresh_interval_hours: number | null;
+};
+
+export type NewWebsite = {
+  url: string;
+  max_pages?: number;
+  max_depth?: number;
+  refresh_interval_hours?: number | null;
+};
+
+export type KnowledgeArticle = {
+  id: string;
+  title: string;
+  body_markdown: string;
+  status: KnowledgeStatus;
+  status_detail: string | null;
+  chunk_count: number;
+  updated_at: string;
+};
+
+/** A presigned S3 POST: send `fields` first, then the file as `file`, as multipart/form-data. */
+export type PresignedPost = { url: string; fields: Record<string, string> };
+
+export type CreatedUpload = { source_id: string; upload: PresignedPost };
+
+export type KnowledgePassage = {
+  chunk_id: string;
+  source_id: string;
+  source_kind: KnowledgeSourceKind;
+  source_title: string | null;
+  title: string | null;
+  url: string | null;
+  page: number | null;
+  heading_path: string[];
+  content: string;
+  score: number;
+};
+
+export type KnowledgeSearch = { results: KnowledgePassage[] };
+
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
@@ -192,6 +261,48 @@ export function createApi(baseUrl: string, token: TokenSource) {
       }),
     revokeInvitation: (workspaceId: string, invitationId: string) =>
       request<void>(`/v1/workspaces/${enc(workspaceId)}/invitations/${enc(invitationId)}`, { method: "DELETE" }),
+
+    knowledgeSources: (workspaceId: string) =>
+      request<KnowledgeSource[]>(`/v1/workspaces/${enc(workspaceId)}/knowledge/sources`),
+    addWebsite: (workspaceId: string, website: NewWebsite) =>
+      request<KnowledgeSource>(`/v1/workspaces/${enc(workspaceId)}/knowledge/websites`, {
+        method: "POST",
+        body: website,
+      }),
+    refreshKnowledgeSource: (workspaceId: string, sourceId: string) =>
+      request<unknown>(`/v1/workspaces/${enc(workspaceId)}/knowledge/sources/${enc(sourceId)}/refresh`, {
+        method: "POST",
+      }),
+    cancelKnowledgeSource: (workspaceId: string, sourceId: string) =>
+      request<unknown>(`/v1/workspaces/${enc(workspaceId)}/knowledge/sources/${enc(sourceId)}/cancel`, {
+        method: "POST",
+      }),
+    deleteKnowledgeSource: (workspaceId: string, sourceId: string) =>
+      request<void>(`/v1/workspaces/${enc(workspaceId)}/knowledge/sources/${enc(sourceId)}`, { method: "DELETE" }),
+
+    createArticle: (workspaceId: string, title: string, bodyMarkdown: string) =>
+      request<KnowledgeSource>(`/v1/workspaces/${enc(workspaceId)}/knowledge/articles`, {
+        method: "POST",
+        body: { title, body_markdown: bodyMarkdown },
+      }),
+    article: (workspaceId: string, sourceId: string) =>
+      request<KnowledgeArticle>(`/v1/workspaces/${enc(workspaceId)}/knowledge/articles/${enc(sourceId)}`),
+    updateArticle: (workspaceId: string, sourceId: string, title: string, bodyMarkdown: string) =>
+      request<KnowledgeArticle>(`/v1/workspaces/${enc(workspaceId)}/knowledge/articles/${enc(sourceId)}`, {
+        method: "PUT",
+        body: { title, body_markdown: bodyMarkdown },
+      }),
+
+    /** Registers a document and returns where the browser sends it (see lib/upload.ts). */
+    createUpload: (workspaceId: string, file: { file_name: string; content_type: string; byte_size: number }) =>
+      request<CreatedUpload>(`/v1/workspaces/${enc(workspaceId)}/knowledge/uploads`, { method: "POST", body: file }),
+
+    searchKnowledge: (workspaceId: string, query: string, limit?: number, signal?: AbortSignal) =>
+      request<KnowledgeSearch>(`/v1/workspaces/${enc(workspaceId)}/knowledge/search`, {
+        method: "POST",
+        body: limit === undefined ? { query } : { query, limit },
+        signal,
+      }),
 
     invitationPreview: (token: string) => request<InvitationPreview>(`/v1/invitations/${enc(token)}`, { auth: false }),
     acceptInvitation: (token: string) =>

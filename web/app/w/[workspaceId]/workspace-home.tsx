@@ -5,17 +5,21 @@ import type { ReactNode } from "react";
 
 import { PageHeader } from "@/components/app/workspace-main";
 import { useWorkspace } from "@/components/app/workspace-context";
+import { KnowledgeCard } from "@/components/knowledge/knowledge-card";
+import { useKnowledgeSources } from "@/components/knowledge/use-knowledge-sources";
 import { Badge } from "@/components/ui/badge";
 import { ButtonLink } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
-import { ArrowRightIcon, BookIcon, BotIcon, CheckIcon, PhoneIcon, UserPlusIcon, UsersIcon } from "@/components/ui/icons";
+import { ArrowRightIcon, BotIcon, CheckIcon, PhoneIcon, UserPlusIcon, UsersIcon } from "@/components/ui/icons";
 import { formatDate, plural, roleName } from "@/lib/format";
 
 export function WorkspaceHome() {
   const { workspace, business } = useWorkspace();
   const base = `/w/${workspace.id}`;
   const alone = workspace.member_count <= 1;
+  const knowledge = useKnowledgeSources("home");
+  const hasKnowledge = (knowledge.sources ?? []).length > 0;
 
   return (
     <div data-testid="workspace-home">
@@ -81,6 +85,8 @@ export function WorkspaceHome() {
             )}
           </Card>
 
+          <KnowledgeCard knowledge={knowledge} />
+
           <section aria-labelledby="coming-next">
             <div className="mb-3 flex items-center gap-2">
               <h2 id="coming-next" className="text-sm font-semibold text-slate-900">
@@ -88,12 +94,7 @@ export function WorkspaceHome() {
               </h2>
               <span className="text-sm text-slate-500">to this workspace</span>
             </div>
-            <div className="grid gap-4 md:grid-cols-3" data-testid="coming-next">
-              <ComingNext
-                icon={<BookIcon className="size-4" />}
-                title="Knowledge base"
-                text="Crawl your help center, write articles, or upload Word and PDF documents for the AI to answer from."
-              />
+            <div className="grid gap-4 md:grid-cols-2" data-testid="coming-next">
               <ComingNext
                 icon={<BotIcon className="size-4" />}
                 title="AI agent"
@@ -116,7 +117,7 @@ export function WorkspaceHome() {
                 <ol className="space-y-3.5 text-sm">
                   <Step done title="Create the workspace" />
                   <Step done={!alone} title="Invite your team" href={`${base}/members`} />
-                  <Step title="Add knowledge" soon />
+                  <Step done={hasKnowledge} title="Add knowledge" href={`${base}/knowledge`} />
                   <Step title="Set up the AI agent" soon />
                   <Step title="Get a phone number" soon />
                 </ol>

@@ -1,0 +1,212 @@
+"""The knowledge job queue (public.knowledge_jobs), drained by the ingestion
+worker. Service connections only: clients queue work by saving a source (a
+trigger) or through public.refresh_knowledge_source / cancel_knowledge_source.
+
+A source has at most one active job. Workers claim with `for update skip
+locked`, so any number can run side by side; a job whose worker went silent
+for longer than the lease is taken over. Failures that may pass (a timeout, a
+rate limit) are retried with exponential backoff; the others fail the source
+with the reason in words its representative understands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+from uuid import UUID
+
+import asyncpg
+
+JobKind = Literal["crawl", "index_article", "ingest_document"]
+RETRY_BASE = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: UUID
+    workspace_id: UUID
+    source_id: UUID
+    kind: JobKind
+    attempts: int
+    max_attempts: int
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 s, 2 min, 8 min, ... capped at an hour."""
+    delay: timedelta = RETRY_BASE * 4 ** max(attempts - 1, 0)
+    return min(delay, timedelta(hours=1))
+
+
+async def enqueue(conn: asyncpg.Connection, source_id: UUID, kind: JobKind | None = None) -> UUID:
+    """Queue a source's job (e.g. when an uploaded document's file has arrived).
+    If one is already queued, that one stands; if one is running, it runs again after."""
+    job_id: UUID = await conn.fetchval(
+        """select private.enqueue_knowledge_job(s.id, coalesce($2::public.knowledge_job_kind,
+                                                             private.knowledge_job_kind_for(s.kind)))
+           from public.knowledge_sources s where s.id = $1""",
+        source_id,
+        kind,
+    )
+    if job_id is None:
+        raise LookupError(f"knowledge source {source_id} does not exist")
+    return job_id
+
+
+async def claim(conn: asyncpg.Connection, worker: str, lease: timedelta) -> Job | None:
+    """Take the next job that is due (or whose worker went silent) and mark its source processing."""
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            """with next as (
+                 select id from public.knowledge_jobs
+                 where (status = 'queued' and run_after <= now())
+                    or (status = 'running' and locked_at < now() - $2::interval)
+                 order by run_after, created_at
+                 for update skip locked
+                 limit 1
+               )
+               update public.knowledge_jobs j
+                  set status = 'running', attempts = j.attempts + 1, locked_at = now(), locked_by = $1
+                 from next where j.id = next.id
+               returning j.id, j.workspace_id, j.source_id, j.kind::text as kind, j.attempts, j.max_attempts""",
+            worker,
+            lease,
+        )
+        if row is None:
+            return None
+        await conn.execute(
+            """update public.knowledge_sources
+                  set status = 'processing', status_detail = null, cancel_requested_at = null,
+                      progress = '{}'::jsonb
+                where id = $1""",
+            row["source_id"],
+        )
+    return Job(**dict(row))
+
+
+async def heartbeat(conn: asyncpg.Connection, job: Job) -> bool:
+    """Extend the job's lease. Returns whether its cancellation was requested."""
+    cancel_requested = await conn.fetchval(
+        """with touched as (
+             update public.knowledge_jobs set locked_at = now() where id = $1 and status = 'running' returning id
+           )
+           select s.cancel_requested_at is not null or not exists (select 1 from touched)
+           from public.knowledge_sources s where s.id = $2""",
+        job.id,
+        job.source_id,
+    )
+    # A source deleted mid-run counts as cancelled.
+    return cancel_requested is None or bool(cancel_requested)
+
+
+async def complete(conn: asyncpg.Connection, job: Job, detail: str | None = None) -> None:
+    """The job did its work: the source is ready (or queued again if it was saved meanwhile)."""
+    async with conn.transaction():
+        rerun = await conn.fetchval(
+            """update public.knowledge_jobs
+                  set status = (case when rerun_requested then 'queued' else 'succeeded' end)
+                               ::public.knowledge_job_status,
+                      attempts = case when rerun_requested then 0 else attempts end,
+                      run_after = now(), rerun_requested = false, locked_at = null, locked_by = null,
+                      finished_at = case when rerun_requested then null else now() end, last_error = null
+                where id = $1 and status = 'running'
+            returning status = 'queued'""",
+            job.id,
+        )
+        if rerun is None:
+            return  # cancelled or taken over meanwhile
+        await conn.execute(
+            """update public.knowledge_sources
+                  set status = $2::public.knowledge_source_status, status_detail = $3, last_refreshed_at = now(),
+                      chunk_count = (select count(*) from public.knowledge_chunks where source_id = $1)
+                where id = $1""",
+            job.source_id,
+            "queued" if rerun else "ready",
+            detail,
+        )
+
+
+async def fail(conn: asyncpg.Connection, job: Job, reason: str, *, retryable: bool) -> bool:
+    """Record a failure. Retries later if it may pass and attempts remain (returns True);
+    otherwise the source is failed with `reason`, which its representative reads."""
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            """select attempts, max_attempts, rerun_requested from public.knowledge_jobs
+               where id = $1 and status = 'running'""",
+            job.id,
+        )
+        if row is None:
+            return False
+        # Saved again meanwhile: try the new version from scratch.
+        again = row["rerun_requested"] or (retryable and row["attempts"] < row["max_attempts"])
+        delay = timedelta(0) if row["rerun_requested"] else retry_delay(row["attempts"])
+        await conn.execute(
+            """update public.knowledge_jobs
+                  set status = case when $2 then 'queued' else 'failed' end::public.knowledge_job_status,
+                      run_after = now() + $3::interval, attempts = case when $4 then 0 else attempts end,
+                      rerun_requested = false, locked_at = null, locked_by = null, last_error = $5,
+                      finished_at = case when $2 then null else now() end
+                where id = $1""",
+            job.id,
+            again,
+            delay,
+            bool(row["rerun_requested"]),
+            reason[:2000],
+        )
+        if again and not row["rerun_requested"]:
+            minutes = max(1, round(delay.total_seconds() / 60))
+            detail = f"{reason} Trying again in about {minutes} minute{'s' if minutes != 1 else ''}."
+        else:
+            detail = reason
+        await conn.execute(
+            """update public.knowledge_sources
+                  set status = $2::public.knowledge_source_status, status_detail = $3,
+                      chunk_count = (select count(*) from public.knowledge_chunks where source_id = $1)
+                where id = $1""",
+            job.source_id,
+            "queued" if again else "failed",
+            detail[:2000],
+        )
+    return bool(again)
+
+
+async def cancelled(conn: asyncpg.Connection, job: Job, detail: str) -> None:
+    """The worker stopped a running job because its cancellation was requested."""
+    async with conn.transaction():
+        await conn.execute(
+            """update public.knowledge_jobs
+                  set status = 'cancelled', finished_at = now(), locked_at = null, locked_by = null,
+                      rerun_requested = false, last_error = 'Cancelled while running.'
+                where id = $1 and status = 'running'""",
+            job.id,
+        )
+        await conn.execute(
+            """update public.knowledge_sources
+                  set status = 'cancelled', status_detail = $2,
+                      chunk_count = (select count(*) from public.knowledge_chunks where source_id = $1)
+                where id = $1""",
+            job.source_id,
+            detail[:2000],
+        )
+
+
+async def enqueue_due_refreshes(conn: asyncpg.Connection, limit: int = 20) -> int:
+    """Queue the scheduled re-crawls that are due (skipping sources already at work)."""
+    async with conn.transaction():
+        due = await conn.fetch(
+            """select s.id from public.knowledge_sources s
+               where s.next_refresh_at <= now() and s.refresh_interval is not null
+                 and not exists (select 1 from public.knowledge_jobs j
+                                 where j.source_id = s.id and j.status in ('queued', 'running'))
+               order by s.next_refresh_at
+               for no key update of s skip locked
+               limit $1""",
+            limit,
+        )
+        for row in due:
+            # Pushed forward now so it is not queued twice; completion sets it from last_refreshed_at.
+            await conn.execute(
+                "update public.knowledge_sources set next_refresh_at = now() + refresh_interval where id = $1",
+                row["id"],
+            )
+            await enqueue(conn, row["id"])
+    return len(due)

@@ -1,0 +1,1 @@
+"""Knowledge ingestion: the worker that drains public.knowledge_jobs."""
