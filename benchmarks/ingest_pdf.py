@@ -7,6 +7,7 @@ model; and OCR throughput (Tesseract, 300 dpi) on generated scanned pages.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import shutil
 import statistics
@@ -59,8 +60,6 @@ def main() -> int:
         try:
             from callcenter.knowledge.embeddings import get_embedder
             from callcenter.settings import Settings
-
-            import asyncio
 
             embedder = get_embedder(Settings(embedding_provider="local"))
             texts = [chunk.embedding_text() for chunk in chunks]

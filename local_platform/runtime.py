@@ -39,6 +39,8 @@ class Runtime:
             "SMTP_HOST": HOST,
             "SMTP_PORT": str(PORTS.mail_smtp),
             "MAIL_CATCHER_URL": self.mail_url,
+            # Local help centers are served on loopback; production keeps the strict default.
+            "CRAWLER_ALLOWED_NETWORKS": '["127.0.0.0/8"]',
             **s3.runtime_env(),
         }
 

@@ -8,9 +8,9 @@ status line ("3 pages skipped: not HTML"). It raises `JobFailed` (or
 ExtractionError) with a reason written for the representative; anything else
 is logged and reported in general words.
 
-`index_article` is built in. Crawling (`crawl`) and documents
-(`ingest_document`) plug in through `handlers()`; until they are registered,
-such jobs fail with a clear reason instead of waiting forever."""
+`index_article` is built in; crawling (`crawl`) and documents
+(`ingest_document`) live in their own modules and load on first use.
+A kind with no handler fails with a clear reason instead of waiting forever."""
 
 from __future__ import annotations
 
@@ -164,12 +164,25 @@ def unavailable(what: str) -> JobHandler:
     return handler
 
 
+async def crawl_website(ctx: JobContext) -> str | None:
+    # Imported on use: the crawler's libraries come with the `ingest` extra only.
+    from callcenter.knowledge.crawl_job import crawl_website as run
+
+    return await run(ctx)
+
+
+async def ingest_document(ctx: JobContext) -> str | None:
+    from callcenter.knowledge.documents import ingest_document as run
+
+    return await run(ctx)
+
+
 def handlers(overrides: Mapping[JobKind, JobHandler] | None = None) -> dict[JobKind, JobHandler]:
-    """Job kind -> handler. The crawler and document extraction register here."""
+    """Job kind -> handler."""
     registry: dict[JobKind, JobHandler] = {
         "index_article": index_article,
-        "crawl": unavailable("Crawling websites"),
-        "ingest_document": unavailable("Reading uploaded documents"),
+        "crawl": crawl_website,
+        "ingest_document": ingest_document,
     }
     registry.update(overrides or {})
     return registry

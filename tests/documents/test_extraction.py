@@ -236,3 +236,9 @@ def test_layout_headings_from_sizes_and_bold() -> None:
         (("Setup", "Wi-Fi name"), 1, "It is printed under the router."),
         (("Troubleshooting",), 2, "Restart it."),
     ]
+
+
+def test_the_fixture_generator_is_deterministic(tmp_path: Path, documents: dict[str, Path]) -> None:
+    again = generate.write_all(tmp_path)
+    for name, path in documents.items():
+        assert again[name].read_bytes() == path.read_bytes(), name

@@ -124,7 +124,7 @@ async def test_a_document_goes_from_the_browser_to_s3_and_queues_its_ingestion(
 async def test_the_uploaded_document_becomes_searchable(
     api: httpx.AsyncClient, make_user: MakeUser, db: asyncpg.Pool, documents: dict[str, Path]
 ) -> None:
-    if handlers()["ingest_document"] is not document_jobs.ingest_document:
+    if handlers()["ingest_document"].__qualname__.startswith("unavailable"):
         pytest.skip("register callcenter.knowledge.documents.ingest_document in ingestion.handlers()")
     owner, workspace_id, _ = await new_workspace(api, make_user)
     data = documents["guide.docx"].read_bytes()
