@@ -296,17 +296,20 @@ async def cancel_source(conn: asyncpg.Connection, workspace_id: UUID, source_id:
     return await get_source(conn, workspace_id, source_id)
 
 
-async def delete_source(conn: asyncpg.Connection, workspace_id: UUID, source_id: UUID) -> None:
-    """Delete a source; its documents, chunks and jobs go with it."""
+async def delete_source(conn: asyncpg.Connection, workspace_id: UUID, source_id: UUID) -> str | None:
+    """Delete a source; its documents, chunks and jobs go with it.
+    Returns the uploaded file's storage key, if any, for the caller to remove from storage."""
     await get_source(conn, workspace_id, source_id)
     await _managed_workspace(conn, workspace_id, "delete knowledge sources")
-    deleted = await conn.fetchval(
-        "delete from public.knowledge_sources where id = $1 and workspace_id = $2 returning id",
+    deleted = await conn.fetchrow(
+        "delete from public.knowledge_sources where id = $1 and workspace_id = $2 returning id, storage_key",
         source_id,
         workspace_id,
     )
     if deleted is None:
         raise forbidden("You need to be an admin of this workspace to delete knowledge sources.")
+    storage_key: str | None = deleted["storage_key"]
+    return storage_key
 
 
 def storage_prefix(workspace_id: UUID) -> str:

@@ -11,6 +11,7 @@ import asyncio
 from typing import Any
 
 from callcenter.settings import get_settings
+from lambdas.ingest.s3_event import handle_event
 from lambdas.ingest.worker import Worker
 
 # Leave this much of the invocation's time unused: a job is not started after it.
@@ -26,6 +27,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     worker = _worker
 
     async def run() -> int:
+        if event.get("Records"):
+            # An uploaded document's s3:ObjectCreated event: queue its job, then run it below.
+            await handle_event(event, database=worker.database, settings=worker.settings)
         await worker.schedule()
         ran = 0
         while context is None or context.get_remaining_time_in_millis() > SAFETY_MARGIN_MS:

@@ -25,7 +25,7 @@ from datetime import timedelta
 import asyncpg
 
 from callcenter.db import Database
-from callcenter.knowledge import jobs
+from callcenter.knowledge import jobs, uploads
 from callcenter.knowledge.embeddings import Embedder, get_embedder
 from callcenter.knowledge.ingestion import JobHandler, handlers, run_job
 from callcenter.knowledge.jobs import JobKind
@@ -81,12 +81,15 @@ class Worker:
         return ran
 
     async def schedule(self) -> int:
-        """Queue the re-crawls whose time has come."""
+        """Queue the re-crawls whose time has come; fail uploads whose file never arrived."""
         self._last_schedule = time.monotonic()
         async with self.database.as_service() as conn:
             queued = await jobs.enqueue_due_refreshes(conn)
+            expired = await uploads.expire_stale_uploads(conn, self.settings)
         if queued:
             log.info("queued %d scheduled refresh(es)", queued)
+        if expired:
+            log.info("marked %d upload(s) whose file never arrived as failed", expired)
         return queued
 
     async def run_forever(self, stop: asyncio.Event) -> None:

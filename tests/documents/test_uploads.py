@@ -21,7 +21,6 @@ import pytest
 from callcenter.knowledge import documents as document_jobs
 from callcenter.knowledge import uploads
 from callcenter.knowledge.extraction import DOCX_TYPE, PDF_TYPE
-from callcenter.knowledge.ingestion import handlers
 from callcenter.settings import get_settings
 from lambdas.ingest import s3_event
 from tests.api.conftest import MakeUser, User
@@ -124,8 +123,6 @@ async def test_a_document_goes_from_the_browser_to_s3_and_queues_its_ingestion(
 async def test_the_uploaded_document_becomes_searchable(
     api: httpx.AsyncClient, make_user: MakeUser, db: asyncpg.Pool, documents: dict[str, Path]
 ) -> None:
-    if handlers()["ingest_document"].__qualname__.startswith("unavailable"):
-        pytest.skip("register callcenter.knowledge.documents.ingest_document in ingestion.handlers()")
     owner, workspace_id, _ = await new_workspace(api, make_user)
     data = documents["guide.docx"].read_bytes()
     body = (await request_upload(api, owner, workspace_id, "guide.docx", DOCX_TYPE, len(data))).json()
@@ -142,6 +139,20 @@ async def test_the_uploaded_document_becomes_searchable(
     )
     assert found.status_code == 200, found.text
     assert any(generate.DOCX_REFUND_SENTENCE in passage["content"] for passage in found.json()["results"])
+
+    # Deleting the source removes its passages and its file.
+    key = (await source_row(db, body["source_id"]))["storage_key"]
+    source_url = f"/v1/workspaces/{workspace_id}/knowledge/sources/{body['source_id']}"
+    deleted = await api.delete(source_url, headers=owner.headers)
+    assert deleted.status_code == 204
+    client = uploads.s3_client(get_settings())
+    deadline = time.monotonic() + 10
+    while True:
+        listed = client.list_objects_v2(Bucket=get_settings().s3_bucket, Prefix=key)
+        if not listed.get("KeyCount"):
+            break
+        assert time.monotonic() < deadline, "the file is still in storage"
+        await asyncio.sleep(0.2)
 
 
 async def test_s3_enforces_the_signed_policy(

@@ -3,14 +3,18 @@ through their own routes), their status, and search."""
 
 from __future__ import annotations
 
+import logging
 from uuid import UUID
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, BackgroundTasks, status
 
 from callcenter import tenancy
 from callcenter.knowledge import search, sources
-from lambdas.api.deps import CurrentClaims, EmbedderDep, UserConnection
+from callcenter.settings import Settings
+from lambdas.api.deps import CurrentClaims, EmbedderDep, SettingsDep, UserConnection
 from lambdas.api.schemas import AddWebsite, KnowledgeSearch, KnowledgeSearchResults, SaveArticle
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1/workspaces/{workspace_id}/knowledge", tags=["knowledge"])
 
@@ -57,9 +61,22 @@ async def cancel_source(workspace_id: UUID, source_id: UUID, conn: UserConnectio
 
 
 @router.delete("/sources/{source_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_source(workspace_id: UUID, source_id: UUID, conn: UserConnection) -> None:
-    """Delete a source and everything indexed from it."""
-    await sources.delete_source(conn, workspace_id, source_id)
+async def delete_source(
+    workspace_id: UUID, source_id: UUID, conn: UserConnection, settings: SettingsDep, background: BackgroundTasks
+) -> None:
+    """Delete a source and everything indexed from it (an uploaded file is removed from storage too)."""
+    storage_key = await sources.delete_source(conn, workspace_id, source_id)
+    if storage_key:
+        background.add_task(_remove_file, settings, storage_key)
+
+
+def _remove_file(settings: Settings, storage_key: str) -> None:
+    from callcenter.knowledge.uploads import delete_object
+
+    try:
+        delete_object(settings, storage_key)
+    except Exception:  # the source is gone either way; an orphan file is only storage
+        log.exception("could not delete %s from storage", storage_key)
 
 
 @router.post("/articles", status_code=status.HTTP_201_CREATED, response_model=sources.Source)
