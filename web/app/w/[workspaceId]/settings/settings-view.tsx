@@ -53,71 +53,54 @@ export function SettingsView() {
 }
 
 function WorkspaceNameCard() {
-  const { api, workspace, refreshWorkspace, refreshMe } = useWorkspace();
-  const [name, setName] = useState(workspace.name);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
-  const unchanged = name.trim() === workspace.name;
-
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setPending(true);
-    setError(null);
-    setSaved(false);
-    try {
-      await api.renameWorkspace(workspace.id, name.trim());
-      await Promise.all([refreshWorkspace(), refreshMe()]);
-      setSaved(true);
-    } catch (caught) {
-      setError(errorMessage(caught));
-    } finally {
-      setPending(false);
-    }
-  }
-
+  const { api, workspace } = useWorkspace();
   return (
-    <Card>
-      <form onSubmit={onSubmit} data-testid="rename-workspace-form">
-        <CardHeader title="Workspace name" description="Usually the department: Support, Billing, Sales…" />
-        <CardBody className="space-y-4">
-          {error ? <Alert tone="error">{error}</Alert> : null}
-          <Field label="Name" error={undefined}>
-            <Input
-              name="name"
-              required
-              maxLength={80}
-              value={name}
-              onChange={(event) => {
-                setName(event.target.value);
-                setSaved(false);
-              }}
-              className="max-w-md"
-            />
-          </Field>
-        </CardBody>
-        <CardFooter>
-          {saved ? (
-            <span role="status" className="mr-auto text-sm text-emerald-700">
-              Saved.
-            </span>
-          ) : null}
-          <Button type="submit" loading={pending} disabled={unchanged || !name.trim()}>
-            Save
-          </Button>
-        </CardFooter>
-      </form>
-    </Card>
+    <NameCard
+      testId="rename-workspace-form"
+      title="Workspace name"
+      description="Usually the department: Support, Billing, Sales…"
+      label="Name"
+      inputName="name"
+      maxLength={60}
+      current={workspace.name}
+      save={(name) => api.renameWorkspace(workspace.id, name)}
+    />
   );
 }
 
 function BusinessNameCard() {
-  const { api, workspace, refreshWorkspace, refreshMe } = useWorkspace();
-  const [name, setName] = useState(workspace.business_name);
+  const { api, workspace } = useWorkspace();
+  return (
+    <NameCard
+      testId="rename-business-form"
+      title="Business name"
+      description="Shared by all the workspaces of your business."
+      label="Business name"
+      inputName="business_name"
+      maxLength={100}
+      current={workspace.business_name}
+      save={(name) => api.renameBusiness(workspace.business_id, name)}
+    />
+  );
+}
+
+// maxLength mirrors the API's limits (workspace 60, business 100 characters).
+function NameCard(props: {
+  testId: string;
+  title: string;
+  description: string;
+  label: string;
+  inputName: string;
+  maxLength: number;
+  current: string;
+  save: (name: string) => Promise<unknown>;
+}) {
+  const { refreshWorkspace, refreshMe } = useWorkspace();
+  const [name, setName] = useState(props.current);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
-  const unchanged = name.trim() === workspace.business_name;
+  const unchanged = name.trim() === props.current;
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -125,7 +108,7 @@ function BusinessNameCard() {
     setError(null);
     setSaved(false);
     try {
-      await api.renameBusiness(workspace.business_id, name.trim());
+      await props.save(name.trim());
       await Promise.all([refreshWorkspace(), refreshMe()]);
       setSaved(true);
     } catch (caught) {
@@ -137,15 +120,15 @@ function BusinessNameCard() {
 
   return (
     <Card>
-      <form onSubmit={onSubmit} data-testid="rename-business-form">
-        <CardHeader title="Business name" description="Shared by all the workspaces of your business." />
+      <form onSubmit={onSubmit} data-testid={props.testId}>
+        <CardHeader title={props.title} description={props.description} />
         <CardBody className="space-y-4">
           {error ? <Alert tone="error">{error}</Alert> : null}
-          <Field label="Business name">
+          <Field label={props.label}>
             <Input
-              name="business_name"
+              name={props.inputName}
               required
-              maxLength={120}
+              maxLength={props.maxLength}
               value={name}
               onChange={(event) => {
                 setName(event.target.value);
