@@ -114,6 +114,56 @@ class Settings(BaseSettings):
     ingest_poll_seconds: float = 1.0
     ingest_job_lease_seconds: int = 900
 
+    # LiveKit: the server the API creates rooms and tokens on and the agent
+    # worker registers with. Locally livekit-server --dev on loopback; in AWS a
+    # LiveKit Cloud project or a self-hosted cluster. The public URL is what
+    # browsers dial (it may differ from the URL the backend uses).
+    livekit_url: str = "ws://127.0.0.1:7880"
+    livekit_public_url: str = ""
+    livekit_api_key: str = "devkey"
+    livekit_api_secret: str = ""
+    # The name the worker registers under; calls dispatch it explicitly.
+    livekit_agent_name: str = "callcenter-agent"
+
+    # Voice providers for the agent (agent_container/providers): "offline"
+    # (faster-whisper tiny.en, the grounded responder, piper), "openai"
+    # (STT + LLM + TTS), "openai_realtime" or "aws" (Transcribe + Polly, with
+    # the OpenAI-compatible LLM). Empty: "openai" when an OpenAI key is set,
+    # otherwise "offline".
+    voice_provider: Literal["", "offline", "openai", "openai_realtime", "aws"] = ""
+    # Any OpenAI-compatible chat server (vLLM, Ollama, LM Studio...) works
+    # through openai_base_url; these name the models.
+    openai_llm_model: str = "gpt-4.1-mini"
+    openai_stt_model: str = "gpt-4o-mini-transcribe"
+    openai_tts_model: str = "gpt-4o-mini-tts"
+    openai_realtime_model: str = "gpt-realtime"
+    openai_analysis_model: str = "gpt-4.1-mini"
+    aws_region: str = "us-east-1"
+    # Live call analysis (intent, sentiment, topic): "local" (VADER sentiment
+    # and embedding similarity to the workspace's labels) or "openai"
+    # (structured output). Empty: follows voice_provider.
+    call_analysis_provider: Literal["", "local", "openai"] = ""
+    # Offline speech models: threads for faster-whisper and piper.
+    offline_stt_threads: int = 2
+    # How many passages the agent retrieves per caller turn.
+    agent_retrieval_limit: int = 4
+
+    @property
+    def resolved_voice_provider(self) -> str:
+        if self.voice_provider:
+            return self.voice_provider
+        return "openai" if self.openai_api_key else "offline"
+
+    @property
+    def resolved_call_analysis_provider(self) -> str:
+        if self.call_analysis_provider:
+            return self.call_analysis_provider
+        return "local" if self.resolved_voice_provider == "offline" else "openai"
+
+    @property
+    def livekit_browser_url(self) -> str:
+        return self.livekit_public_url or self.livekit_url
+
     @property
     def auth_url(self) -> str:
         return f"{self.supabase_url.rstrip('/')}/auth/v1"
