@@ -7,15 +7,16 @@ and recall on a written question set.
 
 Latency. A throwaway business gets a "Support" workspace (the one searched), a
 "Billing" workspace beside it and a second business; the other two hold the
-distractor chunks (--distractors times as many as Support), so the index scan
-must filter by workspace and, for the user, by row level security. Chunks are
+distractor chunks (--distractors times as many as Support), so the index scans
+must filter by workspace (search_knowledge checks the caller's access to the
+workspace once, then reads as its owner). Chunks are
 synthetic help-center text built from templates (real tsvectors: the full-text
 half does real work) with RANDOM unit vectors, not MiniLM embeddings: embedding
 100k passages would take far longer than the search being measured. The
 queries are the question set's questions with their real embeddings. They go
 through callcenter.knowledge.search.search() (what the API calls), on
 callcenter.db.Database connections: as a workspace agent (role authenticated +
-JWT claims, row level security) and as the service (the voice agent's path).
+JWT claims, what the API does) and as the service (the voice agent's path).
 The figure is the search call alone; the query's embedding time is printed
 separately. Rows are loaded with COPY; each scale's load drops the chunk
 table's HNSW (this model) and GIN indexes, copies, and re-creates them with
@@ -892,9 +893,9 @@ async def explain_search(
     model: str,
     *,
     as_user: bool,
-) -> list[str]:
-    """The executed plan of the query inside search_knowledge (auto_explain, with ANALYZE), as the user
-    (role authenticated and JWT claims, so row level security applies) or as the service."""
+) -> tuple[list[str], list[str]]:
+    """The executed plans inside search_knowledge (auto_explain, with ANALYZE), as the user (role
+    authenticated and JWT claims) or as the service: the fused query's, and the first full-text level's."""
     conn = await asyncpg.connect(database_url)
     messages: list[str] = []
 
@@ -921,11 +922,13 @@ async def explain_search(
         conn.remove_log_listener(listener)
         await conn.close()
     inner = [message for message in messages if "vector_hits" in message]
+    text = [message for message in messages if "ts_rank_cd" in message and "vector_hits" not in message]
     # The query vector's literal is thousands of characters long.
-    return [
+    fused = [
         re.sub(r"'\[[^\]]{80,}\]'", "'[query vector]'", line)
         for line in (inner[-1] if inner else "\n".join(messages)).splitlines()
     ]
+    return fused, (text[0].splitlines() if text else [])
 
 
 def plan_nodes(plan: list[str], width: int = 200) -> list[str]:
@@ -1057,7 +1060,7 @@ async def latency_benchmark(
                     "results_outside_workspace": timed.outside,
                     "queries_with_full_text_hits": matched,
                 }
-                label = "user (authenticated, RLS)" if as_user else "service"
+                label = "user (authenticated)" if as_user else "service"
                 say(
                     verbose,
                     f"  {label:<27} p50 {stats['p50']:6.1f} ms   p95 {stats['p95']:6.1f} ms   "
@@ -1076,19 +1079,30 @@ async def latency_benchmark(
         hnsw = [name for name, definition in indexes if "hnsw" in definition.lower()]
         report["explain"] = {"query": query}
         for role, as_user in (("user", True), ("service", False)):
-            plan = await explain_search(
+            plan, text_plan = await explain_search(
                 settings.database_url, world, world.support, query, vectors[query], model, as_user=as_user
             )
             used = bool(hnsw) and any(f"Index Scan using {hnsw[0]}" in line for line in plan)
-            report["explain"][role] = {"hnsw_index_used": used, "plan": plan}
+            gin = any("knowledge_chunks_fts_idx" in line for line in text_plan)
+            report["explain"][role] = {
+                "hnsw_index_used": used,
+                "plan": plan,
+                "full_text_gin_index_used": gin,
+                "full_text_plan": text_plan,
+            }
             say(verbose)
             say(
                 verbose,
-                f"EXPLAIN ANALYZE at {args.scales[-1]:,} chunks as the {role} (auto_explain of the query inside "
-                f'search_knowledge), "{query}": HNSW index used: {"yes" if used else "NO"}',
+                f"EXPLAIN ANALYZE at {args.scales[-1]:,} chunks as the {role} (auto_explain of the queries inside "
+                f'search_knowledge), "{query}": HNSW index used: {"yes" if used else "NO"}; '
+                f"GIN index used by the full-text half: {'yes' if gin else 'NO'}",
             )
             for line in plan_nodes(plan):
                 say(verbose, f"  {line}")
+            if text_plan:
+                say(verbose, "  full text, first level:")
+                for line in plan_nodes(text_plan):
+                    say(verbose, f"    {line}")
         emb = report["query_embedding_ms"]
         say(verbose)
         say(

@@ -1,5 +1,8 @@
 """The `crawl` job: (re-)crawl a website source into the knowledge store.
 
+The crawl stays under the source's `include_path_prefix` (set when the site is
+added: by default the start page's folder; editable in its settings).
+
 Unchanged pages keep their chunks (no re-embedding); changed and new pages are
 re-indexed; pages the site no longer has are dropped, but only after a
 complete crawl, so a partial or failed pass never deletes knowledge."""
@@ -35,9 +38,20 @@ async def crawl_website(ctx: JobContext) -> str | None:
             pages_failed=progress.pages_failed,
         )
 
-    crawl = crawl_site(
-        source.url, limits=limits, previous=previous, on_progress=on_progress, should_cancel=ctx.cancelled
-    )
+    try:
+        crawl = crawl_site(
+            source.url,
+            path_prefix=source.include_path_prefix,
+            limits=limits,
+            previous=previous,
+            on_progress=on_progress,
+            should_cancel=ctx.cancelled,
+        )
+    except ValueError as error:
+        raise JobFailed(
+            f"The path to stay under ({source.include_path_prefix}) is not a path such as /help. "
+            "Edit the website's settings and try again."
+        ) from error
     try:
         async with crawl:
             async for event in crawl:

@@ -105,9 +105,9 @@ class JobContext:
 
     async def indexed_hashes(self) -> dict[str | None, str]:
         """What the source holds now: URL (None for an article or file) -> content hash.
-        A re-crawl skips pages whose hash has not changed."""
+        A re-crawl skips pages whose hash has not changed (and whose vectors are this embedder's)."""
         async with self.database.as_service() as conn:
-            return await store.document_hashes(conn, self.source.id)
+            return await store.document_hashes(conn, self.source.id, self.embedder.model_name)
 
     async def remove_missing(self, keep: Iterable[str | None]) -> int:
         """After a full pass: drop the documents that are no longer there."""
@@ -249,4 +249,3 @@ def _cancelled_detail(ctx: JobContext) -> str:
         pages = ctx.documents_written
         return f"Cancelled. {pages} page{'s' if pages != 1 else ''} indexed before it stopped stay searchable."
     return "Cancelled."
-

@@ -52,8 +52,11 @@ async def enqueue(conn: asyncpg.Connection, source_id: UUID, kind: JobKind | Non
     return job_id
 
 
-async def claim(conn: asyncpg.Connection, worker: str, lease: timedelta) -> Job | None:
-    """Take the next job that is due (or whose worker went silent) and mark its source processing."""
+async def claim(
+    conn: asyncpg.Connection, worker: str, lease: timedelta, embedding_model: str | None = None
+) -> Job | None:
+    """Take the next job that is due (or whose worker went silent) and mark its source processing.
+    `embedding_model`: the worker's, recorded on the source (see `enqueue_reindex`)."""
     async with conn.transaction():
         row = await conn.fetchrow(
             """with next as (
@@ -76,9 +79,10 @@ async def claim(conn: asyncpg.Connection, worker: str, lease: timedelta) -> Job 
         await conn.execute(
             """update public.knowledge_sources
                   set status = 'processing', status_detail = null, cancel_requested_at = null,
-                      progress = '{}'::jsonb
+                      progress = '{}'::jsonb, indexed_with_model = coalesce($2, indexed_with_model)
                 where id = $1""",
             row["source_id"],
+            embedding_model,
         )
     return Job(**dict(row))
 
@@ -210,3 +214,29 @@ async def enqueue_due_refreshes(conn: asyncpg.Connection, limit: int = 20) -> in
             )
             await enqueue(conn, row["id"])
     return len(due)
+
+
+async def enqueue_reindex(conn: asyncpg.Connection, embedding_model: str, limit: int = 50) -> int:
+    """Queue a new indexing of the sources whose chunks were embedded with another model than
+    `embedding_model` (the embedding provider was changed). Once per model: a source is skipped
+    when a worker with this model already took one of its jobs (`indexed_with_model`, set by
+    `claim`), even if that job failed, so a site that cannot be crawled is not retried forever.
+    Meanwhile search still finds the old chunks through full text. Recently changed sources go first."""
+    async with conn.transaction():
+        stale = await conn.fetch(
+            """select s.id from public.knowledge_sources s
+               where s.indexed_with_model is distinct from $1
+                 and (s.kind <> 'document' or s.storage_key is not null)
+                 and exists (select 1 from public.knowledge_chunks c
+                             where c.source_id = s.id and c.embedding_model <> $1)
+                 and not exists (select 1 from public.knowledge_jobs j
+                                 where j.source_id = s.id and j.status in ('queued', 'running'))
+               order by s.updated_at desc
+               for no key update of s skip locked
+               limit $2""",
+            embedding_model,
+            limit,
+        )
+        for row in stale:
+            await enqueue(conn, row["id"])
+    return len(stale)

@@ -250,10 +250,7 @@ async def add_website(
     title: str | None = None,
 ) -> Source:
     url = normalize_website_url(url)
-    if include_path_prefix is not None:
-        include_path_prefix = include_path_prefix.strip() or None
-        if include_path_prefix is not None and not include_path_prefix.startswith("/"):
-            raise invalid("invalid_request", "The path to stay under must start with /.", "include_path_prefix")
+    include_path_prefix = _check_path_prefix(include_path_prefix)
     workspace = await _managed_workspace(conn, workspace_id, "add websites to its knowledge")
     host = urlsplit(url).hostname or url
     with translated("This website is already in this workspace's knowledge."):
@@ -272,6 +269,79 @@ async def add_website(
             _interval(refresh_interval_hours),
             user_id,
         )
+    return await get_source(conn, workspace_id, source_id)
+
+
+class WebsiteChanges(BaseModel):
+    """What a representative may change on a website source; a field left out stays as it is."""
+
+    title: str | None = None
+    url: str | None = None
+    max_pages: int | None = None
+    max_depth: int | None = None
+    include_path_prefix: str | None = None  # None or "": the start page's folder
+    refresh_interval_hours: int | None = None  # None: only when asked
+    fields_set: frozenset[str] = frozenset()
+
+
+def _check_path_prefix(include_path_prefix: str | None) -> str | None:
+    prefix = (include_path_prefix or "").strip() or None
+    if prefix is not None and (not prefix.startswith("/") or any(ch.isspace() or ch in "?#" for ch in prefix)):
+        message = "The path to stay under must start with /, such as /help."
+        raise invalid("invalid_request", message, "include_path_prefix")
+    return prefix
+
+
+async def update_website(
+    conn: asyncpg.Connection, workspace_id: UUID, source_id: UUID, changes: WebsiteChanges
+) -> Source:
+    """Change a website's settings. A new address, path or page/depth limit re-crawls it
+    (the database queues the crawl in the same transaction); a new schedule moves the next refresh."""
+    current = await get_source(conn, workspace_id, source_id)
+    if current.kind != "website":
+        raise not_found("That website")
+    await _managed_workspace(conn, workspace_id, "change its websites")
+    given = changes.fields_set
+    values: dict[str, Any] = {}
+    if "title" in given:
+        title = (changes.title or "").strip()
+        if not title:
+            raise invalid("invalid_request", "Title can't be empty.", "title")
+        values["title"] = title[:MAX_TITLE_CHARS]
+    url = current.url or ""
+    if "url" in given:
+        url = normalize_website_url(changes.url or "")
+        values["url"] = url
+    if "include_path_prefix" in given:
+        values["include_path_prefix"] = _check_path_prefix(changes.include_path_prefix) or default_path_prefix(url)
+    elif url != current.url:
+        values["include_path_prefix"] = default_path_prefix(url)
+    if "max_pages" in given:
+        values["max_pages"] = changes.max_pages or DEFAULT_MAX_PAGES
+    if "max_depth" in given:
+        values["max_depth"] = DEFAULT_MAX_DEPTH if changes.max_depth is None else changes.max_depth
+    if "refresh_interval_hours" in given:
+        values["refresh_interval"] = _interval(changes.refresh_interval_hours)
+    current_values = {
+        "title": current.title,
+        "url": current.url,
+        "include_path_prefix": current.include_path_prefix,
+        "max_pages": current.max_pages,
+        "max_depth": current.max_depth,
+        "refresh_interval": _interval(current.refresh_interval_hours),
+    }
+    changed = {name: value for name, value in values.items() if current_values[name] != value}
+    if changed:
+        assignments = ", ".join(f"{name} = ${index}" for index, name in enumerate(changed, start=3))
+        with translated("This website is already in this workspace's knowledge."):
+            updated = await conn.fetchval(
+                f"update public.knowledge_sources set {assignments} where id = $1 and workspace_id = $2 returning id",
+                source_id,
+                workspace_id,
+                *changed.values(),
+            )
+        if updated is None:
+            raise forbidden("You need to be an admin of this workspace to change its websites.")
     return await get_source(conn, workspace_id, source_id)
 
 

@@ -29,9 +29,20 @@ def vector_literal(vector: Sequence[float]) -> str:
     return "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
 
 
-async def document_hashes(conn: asyncpg.Connection, source_id: UUID) -> dict[str | None, str]:
-    """URL (None for an article or a file) -> content hash of what is indexed now."""
-    rows = await conn.fetch("select url, content_hash from public.knowledge_documents where source_id = $1", source_id)
+async def document_hashes(
+    conn: asyncpg.Connection, source_id: UUID, embedding_model: str | None = None
+) -> dict[str | None, str]:
+    """URL (None for an article or a file) -> content hash of what is indexed now.
+    With `embedding_model`, a document holding vectors of another model gets an empty hash,
+    so a re-crawl counts it as changed and embeds it again."""
+    rows = await conn.fetch(
+        """select d.url, case when $2::text is not null and exists (
+                   select 1 from public.knowledge_chunks c where c.document_id = d.id and c.embedding_model <> $2
+                 ) then '' else d.content_hash end as content_hash
+           from public.knowledge_documents d where d.source_id = $1""",
+        source_id,
+        embedding_model,
+    )
     return {row["url"]: row["content_hash"] for row in rows}
 
 

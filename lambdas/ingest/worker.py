@@ -6,7 +6,12 @@ the launcher's `ingest` service): it listens for the database's
 `knowledge_jobs` notification, polls as a fallback, queues scheduled
 re-crawls, and answers GET /healthz. In AWS the same `Worker.run_once()`
 runs from a Lambda (lambdas.ingest.handler). Any number of workers can run:
-claims use `for update skip locked`."""
+claims use `for update skip locked`.
+
+Changing the embedding provider re-indexes: the scheduling pass (at start and
+every SCHEDULE_EVERY_SECONDS) queues each source whose chunks carry another
+model's vectors, once per model (callcenter.knowledge.jobs.enqueue_reindex).
+Until its job has run, its old chunks are still found by full text."""
 
 from __future__ import annotations
 
@@ -60,7 +65,7 @@ class Worker:
     async def run_once(self) -> str | None:
         """Run the next due job, if any. Returns its end state, or None when the queue is empty."""
         async with self.database.as_service() as conn:
-            job = await jobs.claim(conn, self.worker_id, lease=self._lease())
+            job = await jobs.claim(conn, self.worker_id, lease=self._lease(), embedding_model=self.embedder.model_name)
         if job is None:
             return None
         started = time.monotonic()
@@ -69,8 +74,9 @@ class Worker:
         )
         self.jobs_run += 1
         self.last_outcome = outcome
-        log.info("job %s %s for source %s: %s in %.1fs", job.id, job.kind, job.source_id, outcome,
-                 time.monotonic() - started)
+        log.info(
+            "job %s %s for source %s: %s in %.1fs", job.id, job.kind, job.source_id, outcome, time.monotonic() - started
+        )
         return outcome
 
     async def drain(self, max_jobs: int = 100) -> int:
@@ -81,16 +87,21 @@ class Worker:
         return ran
 
     async def schedule(self) -> int:
-        """Queue the re-crawls whose time has come; fail uploads whose file never arrived."""
+        """Queue the re-crawls whose time has come and the re-indexing of sources embedded with
+        another model than this worker's; fail uploads whose file never arrived.
+        Runs when the worker starts and every SCHEDULE_EVERY_SECONDS. Returns the jobs queued."""
         self._last_schedule = time.monotonic()
         async with self.database.as_service() as conn:
             queued = await jobs.enqueue_due_refreshes(conn)
+            reindex = await jobs.enqueue_reindex(conn, self.embedder.model_name)
             expired = await uploads.expire_stale_uploads(conn, self.settings)
         if queued:
             log.info("queued %d scheduled refresh(es)", queued)
+        if reindex:
+            log.info("queued %d source(s) for re-indexing with %s", reindex, self.embedder.model_name)
         if expired:
             log.info("marked %d upload(s) whose file never arrived as failed", expired)
-        return queued
+        return queued + reindex
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         listener = await self._listen()
@@ -145,8 +156,11 @@ async def _serve_health(worker: Worker, host: str, port: int) -> asyncio.Server:
             body = json.dumps(worker.health() if ok else {"error": "not found"}).encode()
             status = b"200 OK" if ok else b"404 Not Found"
             writer.write(
-                b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                + f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+                b"HTTP/1.1 "
+                + status
+                + b"\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
             )
             await writer.drain()
         except (TimeoutError, ConnectionError):

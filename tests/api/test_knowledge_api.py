@@ -158,8 +158,19 @@ async def test_article_is_indexed_and_found_with_its_citation(
     listed = (await api.get(f"{base(ws)}/sources", headers=ws.owner.headers)).json()
     assert [s["id"] for s in listed] == [created["id"]]
     assert set(listed[0]) >= {
-        "id", "kind", "title", "url", "file_name", "status", "status_detail", "progress", "chunk_count",
-        "last_refreshed_at", "created_at", "updated_at", "refresh_interval_hours",
+        "id",
+        "kind",
+        "title",
+        "url",
+        "file_name",
+        "status",
+        "status_detail",
+        "progress",
+        "chunk_count",
+        "last_refreshed_at",
+        "created_at",
+        "updated_at",
+        "refresh_interval_hours",
     }
     assert listed[0]["progress"]["document_pages_extracted"] == 1
 
@@ -278,9 +289,7 @@ async def test_adding_a_website(api: httpx.AsyncClient, make_user: MakeUser, db:
 # ---------------------------------------------------------------- isolation and roles
 
 
-async def test_two_workspaces_with_conflicting_policies_never_mix(
-    api: httpx.AsyncClient, make_user: MakeUser
-) -> None:
+async def test_two_workspaces_with_conflicting_policies_never_mix(api: httpx.AsyncClient, make_user: MakeUser) -> None:
     acme = await new_workspace(api, make_user, "Acme")
     globex = await new_workspace(api, make_user, "Globex")
     acme_article = await create_article(api, acme, "Refunds", REFUNDS_30)
@@ -351,9 +360,7 @@ async def test_two_workspaces_of_one_business_stay_apart(api: httpx.AsyncClient,
     assert own.status_code == 200
 
 
-async def test_agents_search_but_do_not_edit(
-    api: httpx.AsyncClient, make_user: MakeUser, db: asyncpg.Pool
-) -> None:
+async def test_agents_search_but_do_not_edit(api: httpx.AsyncClient, make_user: MakeUser, db: asyncpg.Pool) -> None:
     ws = await new_workspace(api, make_user)
     article = await create_article(api, ws, "Refunds", REFUNDS_30)
     await settled(api, ws, article["id"])

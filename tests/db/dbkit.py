@@ -353,6 +353,7 @@ class World:
     ghost        an auth user without a profile row (target for profile inserts)
     Knowledge of `ws` (see `Knowledge`): a website and an article, a crawled
     page with one chunk, a finished job, and a test-only embedding model.
+    A finished call of `ws` (see `CallRows`) with one transcript segment and one turn.
     """
 
     registry: Registry
@@ -375,6 +376,7 @@ class World:
     ws2_invitation: uuid.UUID
     other_invitation: uuid.UUID
     knowledge: Knowledge
+    calls: CallRows
 
     def actor(self, label: str) -> Actor:
         if label == "anon":
@@ -449,6 +451,39 @@ async def add_knowledge(
     return Knowledge(website=website, article=article, document=document, chunk=chunk, job=job, model=model)
 
 
+@dataclass(frozen=True)
+class CallRows:
+    """A finished call of workspace `ws`, as the voice agent worker writes it."""
+
+    call: uuid.UUID
+    segment: uuid.UUID
+    turn: uuid.UUID
+
+
+async def add_call(conn: Conn, business_id: uuid.UUID, workspace_id: uuid.UUID) -> CallRows:
+    """As `postgres` (the service): an ended call with one segment and one turn."""
+    call = uuid.uuid4()
+    await conn.execute(
+        """insert into public.calls (id, workspace_id, business_id, room_name, channel, caller_number, status,
+                                     answered_at, ended_at, summary)
+           values ($1, $2, $3, $4, 'phone', '+15550001111', 'ended', now(), now(), 'Asked about refunds.')""",
+        call, workspace_id, business_id, f"call-{call}",
+    )
+    segment = uuid.uuid4()
+    await conn.execute(
+        """insert into public.call_transcript_segments (id, call_id, workspace_id, speaker, text, started_at, ended_at)
+           values ($1, $2, $3, 'customer', 'How long do refunds take?', now(), now())""",
+        segment, call, workspace_id,
+    )
+    turn = uuid.uuid4()
+    await conn.execute(
+        """insert into public.call_turns (id, call_id, workspace_id, turn_index, user_text, reply_text, answered)
+           values ($1, $2, $3, 0, 'How long do refunds take?', 'Refunds take 30 days.', true)""",
+        turn, call, workspace_id,
+    )
+    return CallRows(call=call, segment=segment, turn=turn)
+
+
 async def build_world(pool: Pool, registry: Registry) -> World:
     async with pool.acquire() as conn, conn.transaction():
         people = {
@@ -483,6 +518,7 @@ async def build_world(pool: Pool, registry: Registry) -> World:
             conn, other_business, other_ws, registry.email("invitee3"), people["outsider"]
         )
         knowledge = await add_knowledge(conn, registry, business, ws, people["owner"])
+        calls = await add_call(conn, business, ws)
     return World(
         registry=registry,
         business=business, ws=ws, ws2=ws2,
@@ -493,4 +529,5 @@ async def build_world(pool: Pool, registry: Registry) -> World:
         agent_in=people["agent_in"], agent_out=people["agent_out"], colleague=people["colleague"],
         outsider=people["outsider"], stranger=people["stranger"], ghost=people["ghost"],
         knowledge=knowledge,
+        calls=calls,
     )

@@ -31,6 +31,8 @@ from .dbkit import (
     RAISE_EXCEPTION,
     Conn,
     World,
+    act_as,
+    act_as_postgres,
     acting,
     fetch_as,
     refused,
@@ -265,6 +267,108 @@ async def test_search_runs_under_the_caller_s_row_level_security(conn: Conn, wor
         assert seen[label] == set(), label
     anon = await refused(conn, world.actor("anon"), SEARCH, *query)
     assert anon.sqlstate == INSUFFICIENT_PRIVILEGE
+
+
+async def test_search_checks_access_once_then_reads_only_that_workspace(conn: Conn, world: World) -> None:
+    """search_knowledge reads as its owner (no per-row RLS, so the text half can use its GIN index):
+    the caller's access is checked up front by the policies' rule, and every row is the workspace's."""
+    mine = await _add_chunks(conn, world, world.ws, ["Refunds take thirty days in Sales."])
+    sibling = await _add_chunks(conn, world, world.ws2, ["Refunds take thirty days in Support."])
+    theirs = await _add_chunks(conn, world, world.other_ws, ["Refunds take thirty days elsewhere."])
+    definition = await conn.fetchrow(
+        """select p.prosecdef, p.proconfig from pg_proc p
+           where p.oid = 'public.search_knowledge(uuid, text, extensions.vector, text, integer)'::regprocedure"""
+    )
+    assert definition is not None and definition["prosecdef"]
+    assert 'search_path=""' in definition["proconfig"]
+
+    def ids(rows: list[Any]) -> set[uuid.UUID]:
+        return {r["chunk_id"] for r in rows}
+
+    async def held_by(workspace_id: uuid.UUID) -> set[uuid.UUID]:
+        rows = await conn.fetch("select id from public.knowledge_chunks where workspace_id = $1", workspace_id)
+        return {r["id"] for r in rows}
+
+    words_and_vector = ("refunds thirty days", vector_text(100), MINILM, 10)
+    # agent_in is a member of ws only: never ws2's rows, whatever the words or vector.
+    # (The vector half returns every chunk of these small workspaces, the words only ours.)
+    found = await fetch_as(conn, world.agent_in, SEARCH, world.ws, *words_and_vector)
+    assert ids(found) == await held_by(world.ws) and set(mine) <= ids(found)
+    assert {r["chunk_id"] for r in found if r["text_rank"] is not None} == set(mine)
+    assert ids(await fetch_as(conn, world.agent_in, SEARCH, world.ws2, *words_and_vector)) == set()
+    # A signed-in user of another business gets nothing, by words or by vector alone.
+    stranger = world.actor("stranger")
+    for args in (words_and_vector, ("refunds", None, MINILM, 10), ("", vector_text(100), MINILM, 10)):
+        assert await fetch_as(conn, stranger, SEARCH, world.ws, *args) == []
+    # Forged claims without a user, or for a user who is not a member, find nothing either.
+    for claims in ({"role": "authenticated"}, {"role": "authenticated", "sub": str(uuid.uuid4())}):
+        assert await fetch_as(conn, world.agent_in, SEARCH, world.ws, *words_and_vector, claims=claims) == []
+    # The service (what the voice agent uses) searches any workspace it names, and only that one.
+    async with conn.transaction():
+        await conn.execute("select set_config('role', 'service_role', true)")
+        as_service = await conn.fetch(SEARCH, world.other_ws, *words_and_vector)
+        await conn.execute("select set_config('role', 'none', true)")
+    assert ids(as_service) == await held_by(world.other_ws) and set(theirs) <= ids(as_service)
+    assert ids(await conn.fetch(SEARCH, world.ws2, *words_and_vector)) == await held_by(world.ws2)
+    # The owner sees both workspaces of the business, one at a time.
+    owner_ws2 = await fetch_as(conn, world.owner, SEARCH, world.ws2, *words_and_vector)
+    assert ids(owner_ws2) == await held_by(world.ws2) and set(sibling) <= ids(owner_ws2)
+
+
+async def test_full_text_needs_half_of_the_question_s_words(conn: Conn, world: World) -> None:
+    """Any of the words would let one common word match everything; all of them matched almost nothing."""
+    ids = await _add_chunks(
+        conn, world, world.ws2,
+        [
+            "Refunds reach your card within ten business days.",  # refund, reach, card
+            "Your card is charged on the first day of the month.",  # card only
+            "Refunds are not available for gift cards bought in store.",  # refund, card
+            "Call us any day.",  # none
+        ],
+    )
+    # Meaningful words: refund, reach, card (three: a chunk needs two of them).
+    rows = await conn.fetch(SEARCH, world.ws2, "When does my refund reach my card?", None, MINILM, 10)
+    ranked = [r["chunk_id"] for r in rows]
+    assert ranked == [ids[0], ids[2]]  # more of the words first
+    assert all(r["vector_rank"] is None for r in rows)
+    # Five words: three needed ("many" is one of them for the English dictionary).
+    five = await conn.fetch(SEARCH, world.ws2, "How many days until my refund reaches my card?", None, MINILM, 10)
+    assert [r["chunk_id"] for r in five] == [ids[0]]
+    # A one-word query (a product name, a code) still matches on that word.
+    assert [r["chunk_id"] for r in await conn.fetch(SEARCH, world.ws2, "gift", None, MINILM, 10)] == [ids[2]]
+
+
+async def test_full_text_half_runs_without_per_row_policies_as_a_user(conn: Conn, world: World) -> None:
+    """Row level security no longer applies per chunk (its non-leakproof check kept the full-text
+    condition out of the GIN index), and the workspace filter is the query's own.
+    benchmarks/search.py shows the GIN index in the plan at 100k chunks."""
+    await _add_chunks(conn, world, world.ws2, [f"Passage {i} about parcels and refunds." for i in range(30)])
+    messages: list[str] = []
+
+    def listener(_: Any, message: Any) -> None:
+        messages.append(str(message.message))
+
+    conn.add_log_listener(listener)
+    try:
+        async with conn.transaction():
+            await conn.execute("load 'auto_explain'")
+            await conn.execute(
+                """set local auto_explain.log_min_duration = 0; set local auto_explain.log_nested_statements = on;
+                   set local client_min_messages = log; set local enable_seqscan = off"""
+            )
+            await act_as(conn, world.owner)
+            rows = await conn.fetch(SEARCH, world.ws2, "parcels refunds", None, MINILM, 5)
+            await act_as_postgres(conn)
+            await conn.execute("set local client_min_messages = notice")
+    finally:
+        conn.remove_log_listener(listener)
+    assert len(rows) == 5
+    text_plans = [m for m in messages if "ts_rank_cd" in m]
+    assert text_plans, messages
+    plan = text_plans[0]
+    # (A cached generic plan shows the workspace as a parameter, a custom one as the literal id.)
+    assert "fts @@" in plan and "(workspace_id = " in plan, plan[-3000:]
+    assert "visible_workspace_ids" not in plan, plan[-3000:]  # the policy's check, per row
 
 
 async def test_search_refuses_a_mismatched_model(conn: Conn, world: World) -> None:

@@ -9,6 +9,8 @@ from .dbkit import Conn
 REALTIME_TABLES = {
     "public.businesses", "public.business_members", "public.workspaces",
     "public.workspace_members", "public.invitations", "public.knowledge_sources",
+    # Calls: agent settings edited in the web app, the live call list, transcript and analysis.
+    "public.agent_settings", "public.calls", "public.call_transcript_segments", "public.call_turns",
 }
 CLIENT_ROLES = ("anon", "authenticated")
 

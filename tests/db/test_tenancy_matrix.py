@@ -7,7 +7,7 @@ For every "cannot" cell the very same statement is then run as `postgres` and
 must affect exactly one row: the refusal comes from privileges and policies,
 not from a statement that would have done nothing anyway.
 
-11 tables x 4 operations x 8 actors = 352 cells.
+15 tables x 4 operations x 8 actors = 480 cells.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from .dbkit import INSUFFICIENT_PRIVILEGE, Actor, Conn, World, acting, rowcount,
 TABLES = (
     "profiles", "businesses", "business_members", "workspaces", "workspace_members", "invitations",
     "knowledge_sources", "knowledge_documents", "knowledge_chunks", "knowledge_jobs", "knowledge_embedding_models",
+    "agent_settings", "calls", "call_transcript_segments", "call_turns",
 )
 OPERATIONS = ("select", "insert", "update", "delete")
 # Relationship of each actor to business A and its workspace `ws` (the target rows).
@@ -226,6 +227,62 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ("knowledge_embedding_models", "delete"): Cell(
         "delete from public.knowledge_embedding_models where name = $1",
         lambda w, a: (w.knowledge.model,), NOBODY),
+    # The agent settings of `ws`: created with the workspace (no client inserts
+    # or deletes them), edited by its managers (which columns: test_calls_tables).
+    ("agent_settings", "select"): Cell(
+        "select count(*) from public.agent_settings where workspace_id = $1",
+        lambda w, a: (w.ws,), SEES_WORKSPACE),
+    ("agent_settings", "insert"): Cell(
+        """insert into public.agent_settings (workspace_id, business_id, greeting) values ($1, $2, 'Injected')
+           on conflict (workspace_id) do update set greeting = excluded.greeting""",
+        lambda w, a: (w.ws, w.business), NOBODY),
+    ("agent_settings", "update"): Cell(
+        "update public.agent_settings set greeting = $2, updated_by = $3 where workspace_id = $1",
+        lambda w, a: (w.ws, f"Hello from {_name()}", w.uid_of(a)), MANAGES_WORKSPACE),
+    ("agent_settings", "delete"): Cell(
+        "delete from public.agent_settings where workspace_id = $1",
+        lambda w, a: (w.ws,), NOBODY),
+    # A call of `ws` and what was said and looked up in it: only the service
+    # (the agent worker) writes them; members of the workspace read them.
+    ("calls", "select"): Cell(
+        "select count(*) from public.calls where id = $1",
+        lambda w, a: (w.calls.call,), SEES_WORKSPACE),
+    ("calls", "insert"): Cell(
+        """insert into public.calls (workspace_id, business_id, room_name, channel, status)
+           values ($1, $2, $3, 'browser', 'active')""",
+        lambda w, a: (w.ws, w.business, f"call-{secrets.token_hex(8)}"), NOBODY),
+    ("calls", "update"): Cell(
+        "update public.calls set summary = 'Changed', handoff_reason = 'requested_person' where id = $1",
+        lambda w, a: (w.calls.call,), NOBODY),
+    ("calls", "delete"): Cell(
+        "delete from public.calls where id = $1",
+        lambda w, a: (w.calls.call,), NOBODY),
+    ("call_transcript_segments", "select"): Cell(
+        "select count(*) from public.call_transcript_segments where id = $1",
+        lambda w, a: (w.calls.segment,), SEES_WORKSPACE),
+    ("call_transcript_segments", "insert"): Cell(
+        """insert into public.call_transcript_segments (id, call_id, workspace_id, speaker, text, started_at, ended_at)
+           values (gen_random_uuid(), $1, $2, 'ai', 'Refunds are never given.', now(), now())""",
+        lambda w, a: (w.calls.call, w.ws), NOBODY),
+    ("call_transcript_segments", "update"): Cell(
+        "update public.call_transcript_segments set text = 'Changed' where id = $1",
+        lambda w, a: (w.calls.segment,), NOBODY),
+    ("call_transcript_segments", "delete"): Cell(
+        "delete from public.call_transcript_segments where id = $1",
+        lambda w, a: (w.calls.segment,), NOBODY),
+    ("call_turns", "select"): Cell(
+        "select count(*) from public.call_turns where id = $1",
+        lambda w, a: (w.calls.turn,), SEES_WORKSPACE),
+    ("call_turns", "insert"): Cell(
+        """insert into public.call_turns (id, call_id, workspace_id, turn_index, user_text)
+           values (gen_random_uuid(), $1, $2, $3, 'Injected')""",
+        lambda w, a: (w.calls.call, w.ws, 1 + secrets.randbelow(10**6)), NOBODY),
+    ("call_turns", "update"): Cell(
+        "update public.call_turns set answered = false, reply_text = 'Changed' where id = $1",
+        lambda w, a: (w.calls.turn,), NOBODY),
+    ("call_turns", "delete"): Cell(
+        "delete from public.call_turns where id = $1",
+        lambda w, a: (w.calls.turn,), NOBODY),
 }
 
 CASES = [
@@ -276,7 +333,7 @@ async def _run(conn: Conn, op: str, sql: str, args: tuple[object, ...]) -> int:
 
 def test_matrix_is_complete() -> None:
     assert set(MATRIX) == {(t, o) for t in TABLES for o in OPERATIONS}
-    assert len(CASES) == len(TABLES) * len(OPERATIONS) * len(ACTORS) == 352
+    assert len(CASES) == len(TABLES) * len(OPERATIONS) * len(ACTORS) == 480
     # Every table has at least one "can" cell, so no row of the matrix is vacuous.
     for table in TABLES:
         assert any(MATRIX[(table, op)].allowed for op in OPERATIONS), table

@@ -1,6 +1,6 @@
 /** How knowledge sources read on screen: names, progress in words, refresh schedules. */
 
-import type { KnowledgePassage, KnowledgeSource, KnowledgeSourceKind, KnowledgeStatus } from "@/lib/api";
+import { ApiError, type KnowledgePassage, type KnowledgeSource, type KnowledgeSourceKind, type KnowledgeStatus } from "@/lib/api";
 import { plural } from "@/lib/format";
 
 export const KIND_LABELS: Record<KnowledgeSourceKind, { one: string; many: string }> = {
@@ -115,4 +115,87 @@ export function citationOf(passage: KnowledgePassage): string {
   if (passage.source_kind === "document") return passage.page ? `page ${passage.page} of ${name}` : name;
   if (passage.source_kind === "website" && passage.url) return hostAndPath(passage.url);
   return name;
+}
+
+/** A website source with the settings its crawl uses (GET .../knowledge/sources/{id}). */
+export type WebsiteSource = KnowledgeSource & {
+  max_pages: number | null;
+  max_depth: number | null;
+  /** The crawl stays under this path of the site. */
+  include_path_prefix: string | null;
+  next_refresh_at: string | null;
+};
+
+/** What PATCH .../knowledge/websites/{id} accepts; a field left out stays as it is. */
+export type WebsiteChanges = Partial<{
+  title: string;
+  url: string;
+  max_pages: number;
+  max_depth: number;
+  /** Empty: the start page's folder. */
+  include_path_prefix: string;
+  /** null: only refreshed when asked. */
+  refresh_interval_hours: number | null;
+}>;
+
+/** The website settings calls, on the API the app uses (same errors as lib/api: ApiError with `field`). */
+export function websiteSettingsApi(apiUrl: string, token: () => Promise<string | null>) {
+  const base = apiUrl.replace(/\/+$/, "");
+  const path = (workspaceId: string, suffix: string) =>
+    `${base}/v1/workspaces/${encodeURIComponent(workspaceId)}/knowledge/${suffix}`;
+
+  async function call<T>(url: string, method: "GET" | "PATCH", body?: unknown): Promise<T> {
+    const value = await token();
+    if (!value) throw new ApiError(401, "not_authenticated", "Please log in to continue.");
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: { "Content-Type": "application/json", Accept: "application/json", Authorization: `Bearer ${value}` },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: "no-store",
+      });
+    } catch {
+      throw new ApiError(0, "network_error", "We couldn't reach the server. Check your connection and try again.");
+    }
+    const payload: unknown = await response.json().catch(() => null);
+    if (!response.ok) {
+      const error = (payload as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
+      throw new ApiError(
+        response.status,
+        error?.code ?? "error",
+        error?.message ?? `The request failed (${response.status}).`,
+        error?.field ?? null,
+      );
+    }
+    return payload as T;
+  }
+
+  return {
+    website: (workspaceId: string, sourceId: string) =>
+      call<WebsiteSource>(path(workspaceId, `sources/${encodeURIComponent(sourceId)}`), "GET"),
+    updateWebsite: (workspaceId: string, sourceId: string, changes: WebsiteChanges) =>
+      call<WebsiteSource>(path(workspaceId, `websites/${encodeURIComponent(sourceId)}`), "PATCH", changes),
+  };
+}
+
+/** The fields of a website's settings form that differ from the saved source (what a save sends). */
+export function websiteChanges(source: WebsiteSource, form: Required<WebsiteChanges>): WebsiteChanges {
+  const changes: WebsiteChanges = {};
+  if (form.title.trim() !== (source.title ?? "")) changes.title = form.title.trim();
+  if (form.url.trim() !== (source.url ?? "")) changes.url = form.url.trim();
+  if (form.include_path_prefix.trim() !== (source.include_path_prefix ?? "")) {
+    changes.include_path_prefix = form.include_path_prefix.trim();
+  }
+  if (form.max_pages !== source.max_pages) changes.max_pages = form.max_pages;
+  if (form.max_depth !== source.max_depth) changes.max_depth = form.max_depth;
+  if (form.refresh_interval_hours !== source.refresh_interval_hours) {
+    changes.refresh_interval_hours = form.refresh_interval_hours;
+  }
+  return changes;
+}
+
+/** Whether saving these changes starts a new crawl (the API re-crawls on a new address, path or limit). */
+export function changesRecrawl(changes: WebsiteChanges): boolean {
+  return ["url", "include_path_prefix", "max_pages", "max_depth"].some((key) => key in changes);
 }

@@ -5,7 +5,8 @@
         ...
     crawl.report                         # CrawlReport: counts, reasons, removed URLs
 
-The crawl stays on the start page's host and under its path, honors
+The crawl stays on the start page's host and under its path (or the
+`path_prefix` given: the start page is then read for its links), honors
 robots.txt (rules, crawl-delay, sitemaps), reads sitemaps, follows links and
 "next" pagination, normalizes URLs and skips duplicates (by URL, canonical tag
 and content hash). A small pool of workers fetches pages; requests to the site
@@ -35,7 +36,14 @@ from callcenter.knowledge.crawler.fetch import Fetcher, FetchFailure, HostGate, 
 from callcenter.knowledge.crawler.guard import AddressPolicy, Resolver, guarded_client, system_resolver
 from callcenter.knowledge.crawler.robots import Robots, RobotsUnavailable, load_robots
 from callcenter.knowledge.crawler.sitemap import read_sitemaps
-from callcenter.knowledge.crawler.urls import Scope, looks_binary, normalize_url, origin, parse_start_url
+from callcenter.knowledge.crawler.urls import (
+    Scope,
+    looks_binary,
+    normalize_path_prefix,
+    normalize_url,
+    origin,
+    parse_start_url,
+)
 from callcenter.knowledge.types import ExtractedDocument
 
 DEFAULT_USER_AGENT = "CallCenterBot/0.1 (+help-center crawler)"
@@ -241,6 +249,7 @@ class Crawl:
         self,
         start_url: str,
         *,
+        path_prefix: str | None = None,
         limits: CrawlLimits | None = None,
         policy: AddressPolicy | None = None,
         previous: Mapping[str, str] | None = None,
@@ -251,6 +260,8 @@ class Crawl:
         network_backend: httpcore.AsyncNetworkBackend | None = None,
     ) -> None:
         self.requested_url = start_url
+        # Where the crawl may go on the site (None: under the start page's path). Checked now, not mid-crawl.
+        self.path_prefix = None if path_prefix is None else normalize_path_prefix(path_prefix)
         self.limits = limits or CrawlLimits()
         self.policy = policy if policy is not None else AddressPolicy.from_settings()
         self.user_agent = user_agent or _settings_user_agent()
@@ -422,7 +433,7 @@ class Crawl:
             final_robots = await self._robots_for(response.url, start=True)
             if not final_robots.allows(response.url, self.robots_agent):
                 raise CrawlError.robots_disallowed(response.url, urlsplit(response.url).path or "/")
-        self.scope = Scope.from_url(response.url)
+        self.scope = Scope.from_url(response.url, self.path_prefix)
         self._seen.update({url, response.url})
         return response
 
@@ -612,6 +623,9 @@ class Crawl:
             for link in content.links:
                 self._enqueue(link, depth=item.depth + 1)
 
+        if not self.scope.contains(page_url):
+            # Only the start page can be outside an explicit path: it is where the links are found.
+            return SkippedPage(page_url, SkipReason.OFF_SITE, "outside the path the crawl stays under")
         if content.noindex:
             return SkippedPage(page_url, SkipReason.NOINDEX, "the page asks not to be indexed")
         if content.listing:
@@ -730,6 +744,7 @@ def _settings_user_agent() -> str:
 def crawl_site(
     start_url: str,
     *,
+    path_prefix: str | None = None,
     limits: CrawlLimits | None = None,
     policy: AddressPolicy | None = None,
     previous: Mapping[str, str] | None = None,
@@ -742,6 +757,7 @@ def crawl_site(
     """Start describing a crawl; nothing happens until it is iterated."""
     return Crawl(
         start_url,
+        path_prefix=path_prefix,
         limits=limits,
         policy=policy,
         previous=previous,

@@ -171,8 +171,11 @@ class Scope:
     path_prefix: str  # "" for the whole site, else "/help" (no trailing slash)
 
     @classmethod
-    def from_url(cls, url: str) -> Scope:
+    def from_url(cls, url: str, path_prefix: str | None = None) -> Scope:
+        """The start page's site, under `path_prefix` if given, else under the start page's own path."""
         parts = urlsplit(url)
+        if path_prefix is not None:
+            return cls(scheme=parts.scheme, netloc=parts.netloc, path_prefix=normalize_path_prefix(path_prefix))
         path = parts.path or "/"
         last = path.rsplit("/", 1)[-1]
         if "." in last and posixpath.splitext(last)[1].lower() in {".html", ".htm", ".php", ".asp", ".aspx", ".jsp"}:
@@ -202,6 +205,16 @@ class Scope:
             return True
         path = parts.path or "/"
         return path == self.path_prefix or path.startswith(self.path_prefix + "/")
+
+
+def normalize_path_prefix(path_prefix: str) -> str:
+    """A scope's path: "" for the whole site, else "/help" (leading slash, no trailing one).
+    Raises ValueError for something that is not an absolute path."""
+    path = path_prefix.strip()
+    if not path.startswith("/") or any(char.isspace() or char in "?#" for char in path):
+        raise ValueError(f"not an absolute path: {path_prefix!r}")
+    path = path.rstrip("/")
+    return "" if path in {"", "/"} else path
 
 
 def parse_start_url(url: str) -> str:

@@ -291,6 +291,12 @@ function SourceRow({
                 {refreshLabel}
               </MenuItem>
             ) : null}
+            {source.kind === "website" ? (
+              <MenuItem href={`/w/${workspace.id}/knowledge/websites/${source.id}`} testId="knowledge-source-settings">
+                <PenIcon className="size-4 text-slate-400" />
+                Crawl settings
+              </MenuItem>
+            ) : null}
             {source.kind === "website" && source.url ? (
               <MenuItem
                 onSelect={() => window.open(source.url ?? "", "_blank", "noopener,noreferrer")}
