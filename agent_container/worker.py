@@ -1,0 +1,85 @@
+"""The worker process: an AgentServer registered under the configured agent
+name (explicit dispatch only: a call's room asks for it by name), serving its
+health on CC_AGENT_PORT (default 8081). Each job process loads the speech
+models once (`prewarm`) and shares them with the calls it runs."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from livekit.agents import AgentServer, JobContext, JobProcess
+
+from agent_container.providers import SharedModels
+from agent_container.session import run_call
+from callcenter.db import Database
+from callcenter.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 8081
+# Calls one worker takes at once (CC_AGENT_MAX_CALLS). The worker reports itself full at that many jobs:
+# livekit's default, CPU load, marks a small busy host unavailable even when it has room for a call.
+DEFAULT_MAX_CALLS = 4
+_MODELS_KEY = "callcenter_models"
+_DATABASE_KEY = "callcenter_database"
+
+
+def health_port() -> int:
+    return int(os.environ.get("CC_AGENT_PORT") or DEFAULT_PORT)
+
+
+def max_calls() -> int:
+    return max(1, int(os.environ.get("CC_AGENT_MAX_CALLS") or DEFAULT_MAX_CALLS))
+
+
+def load(server: AgentServer) -> float:
+    """The share of the worker's call slots in use (1.0: full)."""
+    return min(1.0, len(server.active_jobs) / max_calls())
+
+
+def prewarm(proc: JobProcess) -> None:
+    settings = get_settings()
+    models = SharedModels(settings)
+    models.prewarm()
+    proc.userdata[_MODELS_KEY] = models
+    proc.userdata[_DATABASE_KEY] = Database(settings)
+
+
+def export_livekit_environment(settings: Settings) -> None:
+    """livekit-agents reads the server and keys from the environment; locally they come from the runtime file."""
+    os.environ.setdefault("LIVEKIT_URL", settings.livekit_url)
+    os.environ.setdefault("LIVEKIT_API_KEY", settings.livekit_api_key)
+    if settings.livekit_api_secret:
+        os.environ.setdefault("LIVEKIT_API_SECRET", settings.livekit_api_secret)
+
+
+def build_server(settings: Settings | None = None) -> AgentServer:
+    settings = settings or get_settings()
+    export_livekit_environment(settings)
+    server = AgentServer(
+        ws_url=settings.livekit_url,
+        api_key=settings.livekit_api_key,
+        api_secret=settings.livekit_api_secret,
+        port=health_port(),
+        setup_fnc=prewarm,
+        load_fnc=load,
+        # Full when every call slot is taken (load reaches 1.0).
+        load_threshold=0.99,
+        # Loading whisper, piper, silero and the embedder takes a few seconds on a small machine.
+        initialize_process_timeout=90.0,
+    )
+
+    server.rtc_session(call, agent_name=settings.livekit_agent_name)
+    return server
+
+
+async def call(ctx: JobContext) -> None:
+    """One call (runs in a job process; module level so the process pool can pickle it)."""
+    models = ctx.proc.userdata.get(_MODELS_KEY)
+    database = ctx.proc.userdata.get(_DATABASE_KEY)
+    if not isinstance(models, SharedModels) or not isinstance(database, Database):  # prewarm did not run
+        models = SharedModels(get_settings())
+        database = Database(models.settings)
+    ctx.log_context_fields = {"room": ctx.room.name}
+    await run_call(ctx, models, database)

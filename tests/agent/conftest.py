@@ -1,0 +1,226 @@
+"""Fixtures for the agent tests: a business with two workspaces in the running
+database (one with a small help-center knowledge base indexed by the
+knowledge code, one with none), removed afterwards; the worker's shared
+models; and a text-mode AgentSession running the CallAgent against the real
+call record, retrieval, analysis and summary."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import asyncpg
+import pytest
+from livekit.agents import AgentSession, ConversationItemAddedEvent, llm
+
+from agent_container.call_agent import CallAgent
+from agent_container.conversation import CallConversation
+from agent_container.knowledge import KnowledgeRetriever
+from agent_container.providers import SharedModels
+from callcenter.calls.agent_settings import AgentSettings, EscalationRules, load_agent_settings
+from callcenter.calls.analysis import build_call_analyzer
+from callcenter.calls.records import CallRecorder
+from callcenter.calls.summary import build_call_summarizer
+from callcenter.db import Database
+from callcenter.knowledge import store
+from callcenter.knowledge.chunking import chunk_document
+from callcenter.knowledge.embeddings import get_embedder
+from callcenter.knowledge.markdown import markdown_to_document
+from callcenter.settings import Settings
+from tests.db import dbkit
+
+HELP_CENTER = {
+    "Refunds and returns": """# Refunds and returns
+
+You can return any unused item within 30 days of delivery.
+Refunds are issued to the original payment method within 5 business days after we receive the returned item.
+Start a return from the [returns page](https://acme.example/returns).
+""",
+    "Shipping": """# Shipping
+
+Standard shipping takes 3 to 5 business days. Express shipping arrives the next business day if you order
+before 2 pm. Shipping is free on orders over 50 dollars.
+""",
+    "Contact us": """# Opening hours
+
+Our support team is available Monday to Friday, 8 am to 6 pm Eastern time.
+On weekends you can reach us by email.
+""",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: slower tests (more than about 10 s); CI runs them too")
+
+
+@dataclass(frozen=True)
+class Workspaces:
+    business_id: uuid.UUID
+    with_knowledge: uuid.UUID
+    empty: uuid.UUID
+
+
+@pytest.fixture(scope="session")
+async def pool() -> AsyncIterator[dbkit.Pool]:
+    try:
+        created = await asyncpg.create_pool(dbkit.DATABASE_URL, min_size=1, max_size=4, command_timeout=30)
+    except (OSError, asyncpg.PostgresError) as error:
+        pytest.fail(f"Postgres is not reachable at {dbkit.DATABASE_URL}: {error}", pytrace=False)
+    try:
+        yield created
+    finally:
+        await created.close()
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings(database_url=dbkit.DATABASE_URL, voice_provider="offline", call_analysis_provider="local")
+
+
+@pytest.fixture(scope="session")
+def models(settings: Settings) -> SharedModels:
+    return SharedModels(settings)
+
+
+@pytest.fixture(scope="session")
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    created = Database(settings)
+    try:
+        yield created
+    finally:
+        await created.close()
+
+
+async def index_article(
+    conn: dbkit.Conn, workspace_id: uuid.UUID, business_id: uuid.UUID, title: str, body: str
+) -> None:
+    """An article source, chunked, embedded and stored by the knowledge code (what the ingestion worker does)."""
+    source_id = await conn.fetchval(
+        """insert into public.knowledge_sources (workspace_id, business_id, kind, title, body_markdown)
+           values ($1, $2, 'article', $3, $4) returning id""",
+        workspace_id,
+        business_id,
+        title,
+        body,
+    )
+    document = markdown_to_document(title, body)
+    chunks = chunk_document(document)
+    embedder = get_embedder()
+    vectors = await embedder.embed([chunk.embedding_text() for chunk in chunks])
+    await store.write_document(
+        conn,  # type: ignore[arg-type]
+        workspace_id=workspace_id,
+        source_id=source_id,
+        document=document,
+        chunks=chunks,
+        vectors=vectors,
+        embedding_model=embedder.model_name,
+    )
+
+
+@pytest.fixture(scope="session")
+async def workspaces(pool: dbkit.Pool) -> AsyncIterator[Workspaces]:
+    registry = dbkit.new_registry("agent")
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            owner = await dbkit.create_user(conn, registry, "owner")
+            business, support = await dbkit.create_business(conn, registry, owner, registry.name("Acme"), "Support")
+            empty = await dbkit.add_workspace(conn, business, "Empty")
+            for title, body in HELP_CENTER.items():
+                await index_article(conn, support, business, title, body)
+        yield Workspaces(business, support, empty)
+    finally:
+        await dbkit.cleanup(pool, registry)
+
+
+async def agent_settings_for(pool: dbkit.Pool, workspace_id: uuid.UUID, **escalation: object) -> AgentSettings:
+    async with pool.acquire() as conn:
+        loaded = await load_agent_settings(conn, workspace_id)  # type: ignore[arg-type]
+    rules = loaded.escalation.model_copy(update=escalation)
+    return loaded.model_copy(update={"escalation": EscalationRules.model_validate(rules.model_dump())})
+
+
+@dataclass
+class CallUnderTest:
+    session: AgentSession[None]
+    agent: CallAgent
+    conversation: CallConversation
+    recorder: CallRecorder
+    ended: list[str]
+
+    @property
+    def call_id(self) -> uuid.UUID:
+        return self.recorder.call_id
+
+    async def settle(self) -> None:
+        """Wait for the background judgement of every turn and for the recorder to store everything."""
+        await self.conversation.settled()
+        for _ in range(200):
+            if self.recorder.pending == 0:
+                return
+            await _sleep(0.05)
+        raise AssertionError(f"{self.recorder.pending} writes still pending")
+
+
+async def _sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+CallFactory = Callable[..., Awaitable[CallUnderTest]]
+
+
+@pytest.fixture
+async def start_call(
+    pool: dbkit.Pool, database: Database, models: SharedModels, settings: Settings
+) -> AsyncIterator[Callable[..., object]]:
+    """`async with start_call(workspace_id, **escalation) as call:` a text-mode call with the grounded responder."""
+    opened: list[CallUnderTest] = []
+
+    @asynccontextmanager
+    async def factory(
+        workspace_id: uuid.UUID, room_name: str | None = None, **escalation: object
+    ) -> AsyncIterator[CallUnderTest]:
+        agent_settings = await agent_settings_for(pool, workspace_id, **escalation)
+        recorder, resume = await CallRecorder.open(
+            database,
+            workspace_id=workspace_id,
+            room_name=room_name or f"call-test-{uuid.uuid4()}",
+            channel="browser",
+            worker_id="tests/agent",
+            caller_identity="tester",
+            heartbeat_seconds=0,
+        )
+        conversation = CallConversation(
+            settings=agent_settings,
+            recorder=recorder,
+            resume=resume,
+            retriever=KnowledgeRetriever(
+                database, models.embedder(), workspace_id, limit=settings.agent_retrieval_limit
+            ),
+            answer_finder=models.answer_finder(),
+            analyzer=build_call_analyzer(settings),
+            summarizer=build_call_summarizer(settings),
+        )
+        ended: list[str] = []
+        conversation.end_call = lambda: ended.append("goodbye")
+        agent = CallAgent(conversation)
+        async with AgentSession[None](llm=models.grounded_llm(), vad=None) as session:
+
+            @session.on("conversation_item_added")
+            def item_added(event: ConversationItemAddedEvent) -> None:
+                if isinstance(event.item, llm.ChatMessage):
+                    conversation.on_message(event.item)
+
+            await session.start(agent)
+            await asyncio.wait_for(agent.opening_said(), 10)
+            call = CallUnderTest(session, agent, conversation, recorder, ended)
+            opened.append(call)
+            try:
+                yield call
+            finally:
+                await conversation.close()
+
+    yield factory
