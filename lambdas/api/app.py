@@ -17,8 +17,10 @@ from callcenter.mailer import SmtpMailer
 from callcenter.settings import Settings, get_settings
 from callcenter.tokens import TokenVerifier
 from lambdas.api.routers import (
+    agent_settings,
     auth_hooks,
     businesses,
+    calls,
     email_policy,
     invitations,
     knowledge,
@@ -61,12 +63,29 @@ async def _validation_error(_: Request, error: Exception) -> JSONResponse:
     location = [str(part) for part in loc]
     field = ".".join(location) or None
     reason = str(first.get("msg", "invalid value"))
-    if first.get("type") == "string_too_short":
+    kind = first.get("type")
+    if kind == "string_too_short":
         reason = "can't be empty"
-    elif first.get("type") == "string_too_long":
+    elif kind == "string_too_long":
         reason = f"is too long (at most {first.get('ctx', {}).get('max_length')} characters)"
-    message = f"{field.replace('_', ' ').capitalize()} {reason}." if field else f"{reason}."
+    elif kind == "too_short":
+        reason = f"must have at least {first.get('ctx', {}).get('min_length')} item(s)"
+    elif kind == "too_long":
+        reason = f"can have at most {first.get('ctx', {}).get('max_length')} items"
+    elif reason.startswith("Input should"):
+        reason = "should" + reason.removeprefix("Input should")
+    message = f"{_field_label(loc)} {reason}." if field else f"{reason}."
     return _error(422, "invalid_request", message, field)
+
+
+def _field_label(loc: list[object]) -> str:
+    """`("escalation", "max_unanswered_questions")` -> "Max unanswered questions";
+    `("intent_labels", 2)` -> "Intent labels item 3"."""
+    names = [part for part in loc if isinstance(part, str)]
+    label = (names[-1] if names else "value").replace("_", " ").capitalize()
+    if loc and isinstance(loc[-1], int):
+        label += f" item {loc[-1] + 1}"
+    return label
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -74,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="Call Center API",
         version="0.1.0",
-        description="Businesses, department workspaces, members and invitations.",
+        description="Businesses, department workspaces, members, invitations, knowledge, the AI agent and calls.",
     )
     app.state.settings = settings
     app.state.database = Database(settings)
@@ -103,6 +122,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         knowledge.router,
         knowledge_uploads.router,
         knowledge_uploads.hooks_router,
+        agent_settings.router,
+        calls.router,
         email_policy.router,
         auth_hooks.router,
     ):

@@ -104,3 +104,45 @@ class KnowledgeSearch(BaseModel):
 
 class KnowledgeSearchResults(BaseModel):
     results: list[SearchResult]
+
+
+# ---------------------------------------------------------------- agent settings
+
+AgentLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class SaveEscalationRules(BaseModel):
+    handoff_on_request: bool = Field(description="Hand the call to a person when the caller asks for one")
+    max_unanswered_questions: int = Field(
+        ge=0, le=20, description="Questions the knowledge base could not answer before handing off (0: never)"
+    )
+    negative_sentiment_threshold: float = Field(
+        ge=-1, le=1, description="Hand off when the caller's sentiment score (-1..1) falls to this or below"
+    )
+    account_access_topics: list[AgentLabel] = Field(
+        max_length=50, description="Topic labels that need a person with account access"
+    )
+
+
+class SaveAgentSettings(BaseModel):
+    agent_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    greeting: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    instructions: Annotated[str, StringConstraints(strip_whitespace=True, max_length=8000)] = ""
+    voice: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+        description="A voice of the configured provider (see GET /v1/voice/options), or 'default'"
+    )
+    language: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=35)] = Field(
+        description="BCP 47, e.g. en or en-US"
+    )
+    escalation: SaveEscalationRules
+    intent_labels: list[AgentLabel] = Field(min_length=1, max_length=50)
+    topic_labels: list[AgentLabel] = Field(min_length=1, max_length=50)
+
+
+# ---------------------------------------------------------------- calls
+
+
+class EndedCall(BaseModel):
+    call_id: str
+    # False when the room was already gone (the call had ended on its own).
+    room_closed: bool

@@ -17,8 +17,14 @@ SECRET = "a-legacy-supabase-jwt-secret-of-32-chars-or-more"
 
 def _claims(settings: Settings) -> dict[str, object]:
     now = int(time.time())
-    return {"iss": settings.jwt_issuer, "aud": "authenticated", "sub": "u1", "role": "authenticated",
-            "iat": now, "exp": now + 60}
+    return {
+        "iss": settings.jwt_issuer,
+        "aud": "authenticated",
+        "sub": "u1",
+        "role": "authenticated",
+        "iat": now,
+        "exp": now + 60,
+    }
 
 
 async def test_hs256_accepted_only_with_configured_secret() -> None:

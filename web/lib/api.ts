@@ -143,6 +143,134 @@ export type KnowledgePassage = {
 
 export type KnowledgeSearch = { results: KnowledgePassage[] };
 
+export type EscalationRules = {
+  handoff_on_request: boolean;
+  /** Unanswered caller questions before handing off (0: never). */
+  max_unanswered_questions: number;
+  /** Hand off when the sentiment score (-1..1) falls to this or below. */
+  negative_sentiment_threshold: number;
+  /** Topic labels that need a person with account access. */
+  account_access_topics: string[];
+};
+
+/** What a manager edits (PUT /agent). */
+export type AgentSettingsInput = {
+  agent_name: string;
+  greeting: string;
+  instructions: string;
+  voice: string;
+  language: string;
+  escalation: EscalationRules;
+  intent_labels: string[];
+  topic_labels: string[];
+};
+
+export type AgentSettings = AgentSettingsInput & {
+  workspace_id: string;
+  business_id: string;
+  workspace_name: string;
+  can_edit: boolean;
+  updated_at: string;
+};
+
+export type Voice = { id: string; label: string; language: string | null };
+export type VoiceLanguage = { code: string; label: string };
+export type VoiceProvider = { id: string; label: string; voices: Voice[]; languages: VoiceLanguage[] };
+/** `provider` is the one this deployment uses; "default" is always a valid voice. */
+export type VoiceOptions = { provider: string; providers: VoiceProvider[] };
+
+export type CallStatus = "ringing" | "active" | "ended" | "failed";
+export type CallChannel = "phone" | "browser";
+export type SentimentLabel = "negative" | "neutral" | "positive";
+export type SentimentTrend = "improving" | "steady" | "worsening";
+export type HandoffReason = "requested_person" | "unanswered_questions" | "negative_sentiment" | "needs_account_access";
+export type Speaker = "customer" | "ai" | "human";
+
+export type CallSummary = {
+  id: string;
+  workspace_id: string;
+  room_name: string;
+  channel: CallChannel;
+  status: CallStatus;
+  status_detail: string | null;
+  caller_number: string | null;
+  caller_identity: string | null;
+  placed_by: string | null;
+  placed_by_email: string | null;
+  started_at: string;
+  answered_at: string | null;
+  ended_at: string | null;
+  /** From answer (or start) to end; null while the call goes on. */
+  duration_seconds: number | null;
+  intent: string | null;
+  topic: string | null;
+  sentiment_label: SentimentLabel | null;
+  sentiment_score: number | null;
+  sentiment_trend: SentimentTrend | null;
+  handoff_reason: HandoffReason | null;
+  handoff_requested_at: string | null;
+  summary: string | null;
+};
+
+export type CallPage = { calls: CallSummary[]; next_cursor: string | null };
+
+export type TranscriptSegment = {
+  id: string;
+  speaker: Speaker;
+  speaker_identity: string | null;
+  text: string;
+  started_at: string;
+  ended_at: string;
+  /** The agent was cut off by the caller before finishing. */
+  interrupted: boolean;
+};
+
+export type KnowledgeUsed = {
+  chunk_id: string | null;
+  source_id: string | null;
+  title: string | null;
+  url: string | null;
+  page: number | null;
+  heading_path: string[];
+  content: string;
+  score: number | null;
+};
+
+export type LatencyStage =
+  | "end_of_turn_ms"
+  | "stt_ms"
+  | "retrieval_ms"
+  | "llm_first_token_ms"
+  | "tts_first_audio_ms"
+  | "total_ms";
+
+export type CallTurn = {
+  id: string;
+  turn_index: number;
+  user_text: string;
+  reply_text: string | null;
+  knowledge_used: KnowledgeUsed[];
+  answered: boolean | null;
+  intent: string | null;
+  topic: string | null;
+  sentiment_label: SentimentLabel | null;
+  sentiment_score: number | null;
+  created_at: string;
+} & Record<LatencyStage, number | null>;
+
+export type LatencyStat = { stage: LatencyStage; count: number; p50_ms: number | null; p95_ms: number | null };
+
+export type CallDetail = CallSummary & {
+  handoff_context: { unanswered_question?: string | null; summary?: string; [key: string]: unknown } | null;
+  segments: TranscriptSegment[];
+  turns: CallTurn[];
+  latency: LatencyStat[];
+};
+
+/** What the browser joins a test call with. */
+export type PlacedTestCall = { call_id: string; room_name: string; livekit_url: string; token: string };
+export type EndedCall = { call_id: string; room_closed: boolean };
+
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
@@ -303,6 +431,22 @@ export function createApi(baseUrl: string, token: TokenSource) {
         body: limit === undefined ? { query } : { query, limit },
         signal,
       }),
+
+    agentSettings: (workspaceId: string) => request<AgentSettings>(`/v1/workspaces/${enc(workspaceId)}/agent`),
+    saveAgentSettings: (workspaceId: string, settings: AgentSettingsInput) =>
+      request<AgentSettings>(`/v1/workspaces/${enc(workspaceId)}/agent`, { method: "PUT", body: settings }),
+    voiceOptions: () => request<VoiceOptions>("/v1/voice/options"),
+
+    calls: (workspaceId: string, cursor?: string | null, limit = 25) =>
+      request<CallPage>(
+        `/v1/workspaces/${enc(workspaceId)}/calls?limit=${limit}${cursor ? `&cursor=${enc(cursor)}` : ""}`,
+      ),
+    call: (workspaceId: string, callId: string, signal?: AbortSignal) =>
+      request<CallDetail>(`/v1/workspaces/${enc(workspaceId)}/calls/${enc(callId)}`, { signal }),
+    placeTestCall: (workspaceId: string) =>
+      request<PlacedTestCall>(`/v1/workspaces/${enc(workspaceId)}/test-calls`, { method: "POST" }),
+    endTestCall: (workspaceId: string, callId: string) =>
+      request<EndedCall>(`/v1/workspaces/${enc(workspaceId)}/calls/${enc(callId)}/end`, { method: "POST" }),
 
     invitationPreview: (token: string) => request<InvitationPreview>(`/v1/invitations/${enc(token)}`, { auth: false }),
     acceptInvitation: (token: string) =>

@@ -1,6 +1,6 @@
 "use client";
 
-import type { RealtimeChannel } from "@supabase/supabase-js";
+import type { RealtimeChannel, RealtimePostgresChangesPayload } from "@supabase/supabase-js";
 import { useEffect, useRef, useState } from "react";
 
 import { useSupabase } from "@/lib/supabase/client";
@@ -9,13 +9,16 @@ export type RealtimeState = "connecting" | "live" | "offline";
 
 export type TableBinding = { table: string; filter: string };
 
+export type ChangePayload = RealtimePostgresChangesPayload<Record<string, unknown>>;
+
 /** Subscribes to Postgres changes (supabase-js `postgres_changes`) on one channel and calls
- * `onChange(table)` for each event. The page must keep working without it: callers also
+ * `onChange(table, payload)` for each event (`payload.new` holds the row as inserted or updated).
+ * The page must keep working without it: callers also
  * refresh after their own changes and when the window regains focus. */
 export function usePostgresChanges(
   channelName: string | null,
   bindings: TableBinding[],
-  onChange: (table: string) => void,
+  onChange: (table: string, payload: ChangePayload) => void,
 ): RealtimeState {
   const supabase = useSupabase();
   const [state, setState] = useState<RealtimeState>("connecting");
@@ -41,7 +44,7 @@ export function usePostgresChanges(
         channel = channel.on(
           "postgres_changes",
           { event: "*", schema: "public", table: binding.table, filter: binding.filter },
-          () => callback.current(binding.table),
+          (payload: ChangePayload) => callback.current(binding.table, payload),
         );
       }
       channel.subscribe((status) => {

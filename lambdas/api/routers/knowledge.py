@@ -4,15 +4,17 @@ through their own routes), their status, and search."""
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, BackgroundTasks, status
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from callcenter import tenancy
 from callcenter.knowledge import search, sources
 from callcenter.settings import Settings
 from lambdas.api.deps import CurrentClaims, EmbedderDep, SettingsDep, UserConnection
-from lambdas.api.schemas import AddWebsite, KnowledgeSearch, KnowledgeSearchResults, SaveArticle
+from lambdas.api.schemas import AddWebsite, KnowledgeSearch, KnowledgeSearchResults, KnowledgeTitle, SaveArticle
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,35 @@ async def add_website(
         include_path_prefix=body.include_path_prefix,
         title=body.title,
     )
+
+
+class UpdateWebsite(BaseModel):
+    """A website's settings; fields left out stay as they are. Changing the address, the path or a
+    limit re-crawls the site."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: KnowledgeTitle | None = Field(default=None, description="Shown in the list")
+    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)] | None = Field(
+        default=None, description="Where the crawl starts: an http(s) address"
+    )
+    max_pages: int | None = Field(default=None, ge=1, le=10000, description="At most this many pages (null: 200)")
+    max_depth: int | None = Field(default=None, ge=0, le=50, description="Links followed from the start page (null: 5)")
+    include_path_prefix: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1024)] | None = Field(
+        default=None, description="Only pages under this path (null or empty: the start page's folder)"
+    )
+    refresh_interval_hours: int | None = Field(
+        default=None, ge=1, le=720, description="Re-crawl this often (hours); null: only when asked"
+    )
+
+
+@router.patch("/websites/{source_id}", response_model=sources.Source)
+async def update_website(
+    workspace_id: UUID, source_id: UUID, body: UpdateWebsite, conn: UserConnection
+) -> sources.Source:
+    """Change a website's settings (workspace admins). A new address, path or limit re-crawls it."""
+    changes = sources.WebsiteChanges(**body.model_dump(), fields_set=frozenset(body.model_fields_set))
+    return await sources.update_website(conn, workspace_id, source_id, changes)
 
 
 @router.post("/sources/{source_id}/refresh", status_code=status.HTTP_202_ACCEPTED, response_model=sources.Source)

@@ -7,7 +7,7 @@ import { useState } from "react";
 import { NewWorkspaceDialog } from "@/components/app/new-workspace-dialog";
 import { useWorkspaceContext } from "@/components/app/workspace-context";
 import { Avatar } from "@/components/ui/avatar";
-import { BookIcon, CheckIcon, ChevronUpDownIcon, HomeIcon, LogOutIcon, Logo, PlusIcon, SettingsIcon, UsersIcon } from "@/components/ui/icons";
+import { BookIcon, BotIcon, CheckIcon, ChevronUpDownIcon, HomeIcon, LogOutIcon, Logo, PhoneIcon, PlusIcon, SettingsIcon, UsersIcon } from "@/components/ui/icons";
 import { Menu, MenuItem, MenuLabel, MenuSeparator } from "@/components/ui/menu";
 import { Skeleton } from "@/components/ui/spinner";
 import { cn } from "@/lib/cn";
@@ -20,6 +20,8 @@ export function TopBar() {
   const base = `/w/${workspaceId}`;
   const tabs = [
     { href: base, label: "Overview", icon: HomeIcon },
+    { href: `${base}/calls`, label: "Calls", icon: PhoneIcon },
+    { href: `${base}/agent`, label: "Agent", icon: BotIcon },
     { href: `${base}/knowledge`, label: "Knowledge", icon: BookIcon },
     { href: `${base}/members`, label: "Members", icon: UsersIcon },
     { href: `${base}/settings`, label: "Settings", icon: SettingsIcon },

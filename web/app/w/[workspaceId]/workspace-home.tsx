@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 
 import { PageHeader } from "@/components/app/workspace-main";
 import { useWorkspace } from "@/components/app/workspace-context";
+import { TestCallButton } from "@/components/calls/test-call-button";
 import { KnowledgeCard } from "@/components/knowledge/knowledge-card";
 import { useKnowledgeSources } from "@/components/knowledge/use-knowledge-sources";
 import { Badge } from "@/components/ui/badge";
@@ -37,12 +38,15 @@ export function WorkspaceHome() {
           </span>
         }
         actions={
-          workspace.can_manage ? (
-            <ButtonLink href={`${base}/members`} variant={alone ? "primary" : "secondary"}>
-              <UserPlusIcon className="size-4" />
-              Invite people
-            </ButtonLink>
-          ) : null
+          <>
+            {workspace.can_manage ? (
+              <ButtonLink href={`${base}/members`} variant={alone ? "primary" : "secondary"}>
+                <UserPlusIcon className="size-4" />
+                Invite people
+              </ButtonLink>
+            ) : null}
+            <TestCallButton variant={workspace.can_manage && alone ? "secondary" : "primary"} />
+          </>
         }
       />
 
@@ -87,19 +91,32 @@ export function WorkspaceHome() {
 
           <KnowledgeCard knowledge={knowledge} />
 
-          <section aria-labelledby="coming-next">
+          <section aria-labelledby="voice-heading">
             <div className="mb-3 flex items-center gap-2">
-              <h2 id="coming-next" className="text-sm font-semibold text-slate-900">
-                Coming next
+              <h2 id="voice-heading" className="text-sm font-semibold text-slate-900">
+                Voice
               </h2>
-              <span className="text-sm text-slate-500">to this workspace</span>
+              <span className="text-sm text-slate-500">who answers this workspace&apos;s calls</span>
             </div>
             <div className="grid gap-4 md:grid-cols-2" data-testid="coming-next">
-              <ComingNext
-                icon={<BotIcon className="size-4" />}
-                title="AI agent"
-                text="Give it a name, a greeting, instructions, a voice, and rules for when to hand over to your team."
-              />
+              <Link
+                href={`${base}/agent`}
+                className="group rounded-xl bg-white p-4 shadow-card ring-1 ring-slate-200/80 hover:ring-brand-300"
+                data-testid="home-agent"
+              >
+                <div className="flex items-center justify-between gap-2">
+                  <span className="flex size-8 items-center justify-center rounded-lg bg-brand-50 text-brand-600">
+                    <BotIcon className="size-4" />
+                  </span>
+                  <ArrowRightIcon className="size-4 text-slate-400 group-hover:text-brand-600" />
+                </div>
+                <h3 className="mt-3 text-sm font-semibold text-slate-800">AI agent</h3>
+                <p className="mt-1 text-[13px] leading-relaxed text-slate-500">
+                  {workspace.can_manage
+                    ? "Its name, greeting, instructions, voice, and when it hands a call to your team."
+                    : "See how the agent is set up, and try it with a test call."}
+                </p>
+              </Link>
               <ComingNext
                 icon={<PhoneIcon className="size-4" />}
                 title="Phone number"
@@ -118,7 +135,8 @@ export function WorkspaceHome() {
                   <Step done title="Create the workspace" />
                   <Step done={!alone} title="Invite your team" href={`${base}/members`} />
                   <Step done={hasKnowledge} title="Add knowledge" href={`${base}/knowledge`} />
-                  <Step title="Set up the AI agent" soon />
+                  <Step title="Set up the AI agent" href={`${base}/agent`} />
+                  <Step title="Try it with a test call" href={`${base}/calls`} />
                   <Step title="Get a phone number" soon />
                 </ol>
               </CardBody>

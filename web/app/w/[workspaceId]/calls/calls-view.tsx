@@ -1,0 +1,164 @@
+"use client";
+
+import Link from "next/link";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+
+import { PageHeader } from "@/components/app/workspace-main";
+import { useWorkspace } from "@/components/app/workspace-context";
+import { CallStatusBadge } from "@/components/calls/call-panels";
+import { TestCallButton } from "@/components/calls/test-call-button";
+import { useNow } from "@/components/knowledge/use-knowledge-sources";
+import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { PhoneIcon } from "@/components/ui/icons";
+import { Skeleton } from "@/components/ui/spinner";
+import { ApiError, errorMessage, type CallSummary } from "@/lib/api";
+import { SENTIMENT_TONE, callDuration, callerLabel, formatDuration, formatScore } from "@/lib/calls";
+import { formatRelative } from "@/lib/format";
+import { usePostgresChanges, useRefreshOnFocus, type TableBinding } from "@/lib/realtime";
+
+const PAGE = 25;
+
+export function CallsView() {
+  const { api, workspace } = useWorkspace();
+  const [calls, setCalls] = useState<CallSummary[] | null>(null);
+  const [older, setOlder] = useState<{ cursor: string | null; loading: boolean }>({ cursor: null, loading: false });
+  const [error, setError] = useState<string | null>(null);
+  const loadedPages = useRef(1);
+  const now = useNow(1000);
+
+  /** Reloads the first page (and as many rows as were shown), keeping what "Load more" added. */
+  const reload = useCallback(async () => {
+    try {
+      const page = await api.calls(workspace.id, null, Math.min(100, PAGE * loadedPages.current));
+      setCalls(page.calls);
+      setOlder((previous) => ({ ...previous, cursor: page.next_cursor }));
+      setError(null);
+    } catch (caught) {
+      setError(errorMessage(caught));
+    }
+  }, [api, workspace.id]);
+
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  const timer = useRef<number | null>(null);
+  const onChange = useCallback(() => {
+    if (timer.current !== null) return;
+    timer.current = window.setTimeout(() => {
+      timer.current = null;
+      void reload();
+    }, 250);
+  }, [reload]);
+  useEffect(
+    () => () => {
+      if (timer.current !== null) window.clearTimeout(timer.current);
+    },
+    [],
+  );
+  const bindings = useMemo<TableBinding[]>(() => [{ table: "calls", filter: `workspace_id=eq.${workspace.id}` }], [workspace.id]);
+  const realtime = usePostgresChanges(`calls:${workspace.id}`, bindings, onChange);
+  useRefreshOnFocus(() => void reload());
+
+  async function loadOlder() {
+    if (!older.cursor) return;
+    setOlder((previous) => ({ ...previous, loading: true }));
+    try {
+      const page = await api.calls(workspace.id, older.cursor, PAGE);
+      loadedPages.current += 1;
+      setCalls((previous) => [...(previous ?? []), ...page.calls.filter((call) => !previous?.some((item) => item.id === call.id))]);
+      setOlder({ cursor: page.next_cursor, loading: false });
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : errorMessage(caught));
+      setOlder((previous) => ({ ...previous, loading: false }));
+    }
+  }
+
+  return (
+    <div data-testid="calls-page" data-realtime={realtime}>
+      <PageHeader
+        title="Calls"
+        description={`Every call ${workspace.name}'s AI agent takes, live as it happens.`}
+        actions={<TestCallButton />}
+      />
+      {error ? (
+        <Alert tone="error" className="mb-4" action={<Button size="sm" variant="secondary" onClick={() => void reload()}>Try again</Button>}>
+          {error}
+        </Alert>
+      ) : null}
+      <Card>
+        {calls === null ? (
+          <div className="space-y-3 p-5" aria-busy="true">
+            <Skeleton className="h-10" />
+            <Skeleton className="h-10" />
+            <Skeleton className="h-10" />
+          </div>
+        ) : calls.length === 0 ? (
+          <EmptyState
+            icon={<PhoneIcon className="size-5" />}
+            title="No calls yet"
+            description="When customers call, each call shows up here with its live transcript. Try your agent with a test call from the browser."
+            action={<TestCallButton />}
+            testId="calls-empty"
+          />
+        ) : (
+          <div className="overflow-x-auto">
+            <table className="w-full text-sm" data-testid="calls-table">
+              <thead>
+                <tr className="border-b border-slate-100 text-left text-xs text-slate-500">
+                  <th scope="col" className="px-5 py-3 font-medium sm:pl-6">Caller</th>
+                  <th scope="col" className="px-3 py-3 font-medium">Status</th>
+                  <th scope="col" className="px-3 py-3 font-medium">Started</th>
+                  <th scope="col" className="px-3 py-3 text-right font-medium">Duration</th>
+                  <th scope="col" className="px-3 py-3 font-medium">Intent</th>
+                  <th scope="col" className="px-3 py-3 font-medium sm:pr-6">Sentiment</th>
+                </tr>
+              </thead>
+              <tbody>
+                {calls.map((call) => (
+                  <tr key={call.id} className="border-b border-slate-50 last:border-0 hover:bg-slate-50/70" data-testid="call-row" data-call-id={call.id}>
+                    <td className="px-5 py-3 sm:pl-6">
+                      <Link href={`/w/${workspace.id}/calls/${call.id}`} className="font-medium text-slate-900 hover:text-brand-700" data-testid="call-open">
+                        {callerLabel(call)}
+                      </Link>
+                      <p className="text-xs text-slate-500">{call.channel === "phone" ? "Phone" : "Browser"}{call.topic ? ` · ${call.topic}` : ""}</p>
+                    </td>
+                    <td className="px-3 py-3">
+                      <CallStatusBadge call={call} />
+                    </td>
+                    <td className="px-3 py-3 whitespace-nowrap text-slate-600">{formatRelative(call.started_at, now)}</td>
+                    <td className="px-3 py-3 text-right whitespace-nowrap text-slate-700 tabular-nums" data-testid="call-duration">
+                      {formatDuration(callDuration(call, now))}
+                    </td>
+                    <td className="px-3 py-3 text-slate-700">{call.intent ?? <span className="text-slate-400">–</span>}</td>
+                    <td className="px-3 py-3 sm:pr-6">
+                      {call.sentiment_label ? (
+                        <span className="flex items-center gap-1.5">
+                          <Badge tone={SENTIMENT_TONE[call.sentiment_label]}>{call.sentiment_label}</Badge>
+                          <span className="text-xs text-slate-500 tabular-nums">{formatScore(call.sentiment_score)}</span>
+                        </span>
+                      ) : (
+                        <span className="text-slate-400">–</span>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Card>
+      {older.cursor ? (
+        <div className="mt-4 flex justify-center">
+          <Button variant="secondary" onClick={() => void loadOlder()} loading={older.loading} data-testid="calls-load-more">
+            Load older calls
+          </Button>
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,318 @@
+"use client";
+
+import { useEffect, useRef } from "react";
+
+import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { Card, CardBody, CardHeader } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { BookIcon, ExternalLinkIcon, PhoneIcon } from "@/components/ui/icons";
+import type { CallDetail, CallTurn, TranscriptSegment } from "@/lib/api";
+import {
+  HANDOFF_REASON_LABEL,
+  LATENCY_STAGES,
+  SENTIMENT_TONE,
+  SPEAKER_LABEL,
+  callBadge,
+  formatDuration,
+  formatMs,
+  formatScore,
+  isLive,
+} from "@/lib/calls";
+import { cn } from "@/lib/cn";
+
+const SPEAKER_STYLE: Record<TranscriptSegment["speaker"], string> = {
+  customer: "bg-white ring-slate-200",
+  ai: "bg-brand-50 ring-brand-100",
+  human: "bg-emerald-50 ring-emerald-100",
+};
+
+export function CallStatusBadge({ call }: { call: Pick<CallDetail, "status" | "handoff_reason"> }) {
+  const badge = callBadge(call);
+  return (
+    <span data-testid="call-status" data-state={badge.state}>
+      <Badge tone={badge.tone}>
+        {badge.state === "live" ? <span className="size-1.5 animate-pulse rounded-full bg-emerald-500" /> : null}
+        {badge.label}
+      </Badge>
+    </span>
+  );
+}
+
+/** Every final utterance in order, as it is written; follows the bottom while the call is live. */
+export function Transcript({ call }: { call: CallDetail }) {
+  const end = useRef<HTMLDivElement>(null);
+  const live = isLive(call);
+  const count = call.segments.length;
+  useEffect(() => {
+    if (live && count > 0) end.current?.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  }, [live, count]);
+  const start = new Date(call.answered_at ?? call.started_at).getTime();
+
+  return (
+    <Card>
+      <CardHeader
+        title="Transcript"
+        description={live ? "Lines appear as they are spoken." : undefined}
+        action={live ? <Badge tone="success">Live</Badge> : null}
+      />
+      <CardBody className="max-h-[32rem] overflow-y-auto">
+        {count === 0 ? (
+          <p className="py-6 text-center text-sm text-slate-500" data-testid="transcript-empty">
+            {live ? "Waiting for the first words…" : "Nothing was said on this call."}
+          </p>
+        ) : (
+          <ol className="space-y-3" data-testid="transcript" aria-live="polite">
+            {call.segments.map((segment) => (
+              <li
+                key={segment.id}
+                data-testid="transcript-line"
+                data-speaker={segment.speaker}
+                data-interrupted={segment.interrupted ? "true" : "false"}
+                className={cn("flex gap-3", segment.speaker === "customer" ? "flex-row" : "flex-row")}
+              >
+                <div className="w-16 shrink-0 pt-2 text-right">
+                  <p className="text-xs font-semibold text-slate-700">{SPEAKER_LABEL[segment.speaker]}</p>
+                  <p className="text-[11px] text-slate-400 tabular-nums">
+                    {formatDuration(Math.max(0, (new Date(segment.started_at).getTime() - start) / 1000))}
+                  </p>
+                </div>
+                <div className={cn("min-w-0 flex-1 rounded-lg px-3 py-2 text-sm text-slate-800 ring-1 ring-inset", SPEAKER_STYLE[segment.speaker])}>
+                  <span data-testid="transcript-text">{segment.text}</span>
+                  {segment.interrupted ? (
+                    <span className="ml-2 inline-flex items-center text-xs font-medium text-amber-700" data-testid="transcript-interrupted">
+                      — interrupted
+                    </span>
+                  ) : null}
+                </div>
+              </li>
+            ))}
+          </ol>
+        )}
+        <div ref={end} />
+      </CardBody>
+    </Card>
+  );
+}
+
+/** Intent, topic and sentiment after the latest caller turn, with the per-turn sentiment. */
+export function AnalysisPanel({ call }: { call: CallDetail }) {
+  const scores = call.turns.filter((turn) => turn.sentiment_score !== null);
+  return (
+    <Card data-testid="call-analysis">
+      <CardHeader title="Live analysis" description="After the latest caller turn." />
+      <CardBody className="space-y-4">
+        <dl className="grid grid-cols-2 gap-4 text-sm">
+          <div>
+            <dt className="text-slate-500">Intent</dt>
+            <dd className="font-medium text-slate-900" data-testid="analysis-intent">
+              {call.intent ?? "–"}
+            </dd>
+          </div>
+          <div>
+            <dt className="text-slate-500">Topic</dt>
+            <dd className="font-medium text-slate-900" data-testid="analysis-topic">
+              {call.topic ?? "–"}
+            </dd>
+          </div>
+          <div className="col-span-2">
+            <dt className="text-slate-500">Sentiment</dt>
+            <dd className="mt-1 flex flex-wrap items-center gap-2" data-testid="analysis-sentiment">
+              {call.sentiment_label ? (
+                <Badge tone={SENTIMENT_TONE[call.sentiment_label]}>{call.sentiment_label}</Badge>
+              ) : (
+                <span className="text-slate-400">–</span>
+              )}
+              <span className="font-medium text-slate-900 tabular-nums">{formatScore(call.sentiment_score)}</span>
+              {call.sentiment_trend ? (
+                <span className="text-[13px] text-slate-500" data-testid="analysis-trend">
+                  {call.sentiment_trend === "improving" ? "↗" : call.sentiment_trend === "worsening" ? "↘" : "→"} {call.sentiment_trend}
+                </span>
+              ) : null}
+            </dd>
+          </div>
+        </dl>
+        {scores.length > 1 ? <SentimentStrip turns={scores} /> : null}
+      </CardBody>
+    </Card>
+  );
+}
+
+function SentimentStrip({ turns }: { turns: CallTurn[] }) {
+  return (
+    <div aria-label="Sentiment per caller turn" role="img" className="flex h-10 items-center gap-1">
+      {turns.map((turn) => {
+        const score = turn.sentiment_score ?? 0;
+        const height = Math.max(8, Math.abs(score) * 100);
+        return (
+          <span key={turn.id} className="flex h-full flex-1 flex-col justify-center" title={`Turn ${turn.turn_index + 1}: ${formatScore(score)}`}>
+            <span
+              className={cn("mx-auto w-full max-w-3 rounded-sm", score < -0.05 ? "bg-red-400" : score > 0.05 ? "bg-emerald-400" : "bg-slate-300")}
+              style={{ height: `${height / 2}%` }}
+            />
+          </span>
+        );
+      })}
+    </div>
+  );
+}
+
+export function HandoffBanner({ call }: { call: CallDetail }) {
+  if (!call.handoff_reason) return null;
+  const unanswered = call.handoff_context?.unanswered_question ?? null;
+  return (
+    <Alert tone="warning" title={`Handoff requested: ${HANDOFF_REASON_LABEL[call.handoff_reason]}`} testId="handoff-banner">
+      {unanswered ? (
+        <p>
+          Unanswered question: <q data-testid="handoff-question">{unanswered}</q>
+        </p>
+      ) : (
+        <p>The AI asked for a person to take this call.</p>
+      )}
+    </Alert>
+  );
+}
+
+export function CallSummaryCard({ call }: { call: CallDetail }) {
+  if (isLive(call)) return null;
+  return (
+    <Card data-testid="call-summary">
+      <CardHeader title="Summary" />
+      <CardBody>
+        {call.summary ? (
+          <p className="text-sm leading-relaxed whitespace-pre-line text-slate-700">{call.summary}</p>
+        ) : (
+          <p className="text-sm text-slate-500">{call.status_detail ?? "No summary was written for this call."}</p>
+        )}
+      </CardBody>
+    </Card>
+  );
+}
+
+/** Each answered turn: what the caller said, what the AI said, and the passages it used. */
+export function TurnsPanel({ call }: { call: CallDetail }) {
+  return (
+    <Card>
+      <CardHeader title="Knowledge used" description="The passages the AI looked up for each caller turn." />
+      <CardBody>
+        {call.turns.length === 0 ? (
+          <p className="text-sm text-slate-500">No caller turns yet.</p>
+        ) : (
+          <ol className="space-y-5" data-testid="turns">
+            {call.turns.map((turn) => (
+              <li key={turn.id} data-testid="turn" data-turn={turn.turn_index} className="space-y-2">
+                <div className="flex flex-wrap items-center gap-2">
+                  <span className="text-xs font-semibold text-slate-500">Turn {turn.turn_index + 1}</span>
+                  {turn.answered === true ? <Badge tone="success">Answered</Badge> : null}
+                  {turn.answered === false ? <Badge tone="warning">Not in the knowledge</Badge> : null}
+                  {turn.intent ? <Badge tone="neutral">{turn.intent}</Badge> : null}
+                </div>
+                <p className="text-sm text-slate-800">
+                  <span className="font-medium">Customer:</span> {turn.user_text}
+                </p>
+                {turn.reply_text ? (
+                  <p className="text-sm text-slate-600">
+                    <span className="font-medium">AI:</span> {turn.reply_text}
+                  </p>
+                ) : null}
+                {turn.knowledge_used.length > 0 ? (
+                  <ul className="space-y-2 border-l-2 border-brand-100 pl-3" data-testid="knowledge-used">
+                    {turn.knowledge_used.map((passage, index) => (
+                      <li key={`${passage.chunk_id ?? index}`} className="text-[13px]" data-testid="knowledge-used-item">
+                        <p className="flex flex-wrap items-center gap-1.5 font-medium text-slate-800">
+                          <BookIcon className="size-3.5 text-brand-500" />
+                          {passage.url ? (
+                            <a href={passage.url} target="_blank" rel="noreferrer" className="inline-flex items-center gap-1 text-brand-700 hover:underline">
+                              {passage.title ?? passage.url}
+                              <ExternalLinkIcon className="size-3" />
+                            </a>
+                          ) : (
+                            <span>{passage.title ?? "Untitled"}</span>
+                          )}
+                          {passage.page !== null ? <span className="text-slate-500">· page {passage.page}</span> : null}
+                          {passage.heading_path.length > 0 ? (
+                            <span className="font-normal text-slate-500">· {passage.heading_path.join(" › ")}</span>
+                          ) : null}
+                        </p>
+                        <details className="mt-0.5">
+                          <summary className="cursor-pointer text-slate-500">Passage</summary>
+                          <p className="mt-1 leading-relaxed whitespace-pre-line text-slate-600">{passage.content}</p>
+                        </details>
+                      </li>
+                    ))}
+                  </ul>
+                ) : null}
+              </li>
+            ))}
+          </ol>
+        )}
+      </CardBody>
+    </Card>
+  );
+}
+
+/** Per-turn latency by stage, with the call's p50 and p95. */
+export function LatencyTable({ call }: { call: CallDetail }) {
+  const stats = new Map(call.latency.map((stat) => [stat.stage, stat]));
+  return (
+    <Card>
+      <CardHeader title="Latency" description="How long each stage took, per caller turn." />
+      <CardBody className="overflow-x-auto px-0 sm:px-0">
+        {call.turns.length === 0 ? (
+          <p className="px-5 text-sm text-slate-500 sm:px-6">No turns measured yet.</p>
+        ) : (
+          <table className="w-full text-right text-[13px] tabular-nums" data-testid="latency-table">
+            <thead>
+              <tr className="border-b border-slate-100 text-xs text-slate-500">
+                <th scope="col" className="px-4 py-2 text-left font-medium sm:pl-6">
+                  Turn
+                </th>
+                {LATENCY_STAGES.map(({ stage, label }) => (
+                  <th key={stage} scope="col" className="px-3 py-2 font-medium whitespace-nowrap last:sm:pr-6">
+                    {label}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {call.turns.map((turn) => (
+                <tr key={turn.id} className="border-b border-slate-50" data-testid="latency-row">
+                  <th scope="row" className="px-4 py-1.5 text-left font-medium text-slate-700 sm:pl-6">
+                    {turn.turn_index + 1}
+                  </th>
+                  {LATENCY_STAGES.map(({ stage }) => (
+                    <td key={stage} className={cn("px-3 py-1.5 last:sm:pr-6", stage === "total_ms" ? "font-medium text-slate-900" : "text-slate-600")}>
+                      {formatMs(turn[stage])}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              {(["p50_ms", "p95_ms"] as const).map((key) => (
+                <tr key={key} className="bg-slate-50/60" data-testid={`latency-${key}`}>
+                  <th scope="row" className="px-4 py-1.5 text-left font-semibold text-slate-700 sm:pl-6">
+                    {key === "p50_ms" ? "p50" : "p95"}
+                  </th>
+                  {LATENCY_STAGES.map(({ stage }) => (
+                    <td key={stage} className="px-3 py-1.5 font-medium text-slate-800 last:sm:pr-6">
+                      {formatMs(stats.get(stage)?.[key])}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tfoot>
+          </table>
+        )}
+      </CardBody>
+    </Card>
+  );
+}
+
+export function CallNotFound({ message }: { message: string }) {
+  return (
+    <Card>
+      <EmptyState icon={<PhoneIcon className="size-5" />} title="This call isn't available" description={message} testId="call-unavailable" />
+    </Card>
+  );
+}

@@ -1,0 +1,200 @@
+"use client";
+
+import type { Room } from "livekit-client";
+import { useEffect, useRef, useState } from "react";
+
+import { useWorkspace } from "@/components/app/workspace-context";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Card, CardBody, CardHeader } from "@/components/ui/card";
+import { MicIcon, MicOffIcon, PhoneOffIcon } from "@/components/ui/icons";
+import { Spinner } from "@/components/ui/spinner";
+import { errorMessage, type PlacedTestCall } from "@/lib/api";
+import { forgetTestCall, holdTestCall } from "@/lib/test-call-store";
+
+type Phase = "connecting" | "waiting" | "talking" | "ended" | "failed";
+
+const PHASE_TEXT: Record<Phase, string> = {
+  connecting: "Connecting…",
+  waiting: "Waiting for the agent to answer…",
+  talking: "On the call with the agent",
+  ended: "Call ended",
+  failed: "The call could not connect",
+};
+
+/** What the browser says when the microphone cannot be used, in words people can act on. */
+function microphoneProblem(error: unknown): string {
+  const name = error instanceof DOMException || error instanceof Error ? error.name : "";
+  if (name === "NotAllowedError" || name === "SecurityError") {
+    return "Microphone access is blocked. Allow the microphone for this site (the icon in the address bar), then place the call again.";
+  }
+  if (name === "NotFoundError" || name === "OverconstrainedError") {
+    return "No microphone was found. Connect one and place the call again.";
+  }
+  if (name === "NotReadableError") {
+    return "The microphone is in use by another application, or the system refused it.";
+  }
+  return `The microphone could not be started: ${errorMessage(error)}`;
+}
+
+/** Joins the test call's LiveKit room: the microphone goes out, the agent's voice plays in an
+ * <audio> element; mute and hang up. Leaving the page hangs up too. */
+export function TestCallControls({ placed, onEnded }: { placed: PlacedTestCall; onEnded?: () => void }) {
+  const { api, workspace } = useWorkspace();
+  const [phase, setPhase] = useState<Phase>("connecting");
+  const [muted, setMuted] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [micProblem, setMicProblem] = useState<string | null>(null);
+  const [audioBlocked, setAudioBlocked] = useState(false);
+  const [hangingUp, setHangingUp] = useState(false);
+  const room = useRef<Room | null>(null);
+  const audio = useRef<HTMLAudioElement>(null);
+  const ended = useRef(false);
+  const workspaceId = workspace.id;
+
+  useEffect(() => {
+    let cancelled = false;
+    // Leaving the page hangs up (unless the person already did).
+    const release = holdTestCall(placed.call_id, () => {
+      if (ended.current) return;
+      ended.current = true;
+      forgetTestCall(placed.call_id);
+      void api.endTestCall(workspaceId, placed.call_id).catch(() => undefined);
+    });
+    let current: Room | null = null;
+
+    (async () => {
+      const { Room, RoomEvent, Track } = await import("livekit-client");
+      if (cancelled) return;
+      current = new Room({ adaptiveStream: false, dynacast: false });
+      room.current = current;
+      const hasAgent = (r: Room) => [...r.remoteParticipants.values()].length > 0;
+      current
+        .on(RoomEvent.TrackSubscribed, (track) => {
+          if (track.kind === Track.Kind.Audio && audio.current) track.attach(audio.current);
+        })
+        .on(RoomEvent.TrackUnsubscribed, (track) => {
+          track.detach();
+        })
+        .on(RoomEvent.ParticipantConnected, () => setPhase("talking"))
+        .on(RoomEvent.ParticipantDisconnected, (participant) => {
+          if (participant.isAgent) setPhase("ended");
+        })
+        .on(RoomEvent.AudioPlaybackStatusChanged, () => setAudioBlocked(!current?.canPlaybackAudio))
+        .on(RoomEvent.Disconnected, () => {
+          if (!cancelled) setPhase((previous) => (previous === "failed" ? previous : "ended"));
+        });
+      try {
+        await current.connect(placed.livekit_url, placed.token);
+      } catch (error) {
+        if (!cancelled) {
+          setPhase("failed");
+          setProblem(`We couldn't reach the voice server: ${errorMessage(error)}`);
+        }
+        return;
+      }
+      if (cancelled) return;
+      setPhase(hasAgent(current) ? "talking" : "waiting");
+      setAudioBlocked(!current.canPlaybackAudio);
+      try {
+        await current.localParticipant.setMicrophoneEnabled(true);
+      } catch (error) {
+        if (!cancelled) setMicProblem(microphoneProblem(error));
+      }
+    })().catch((error: unknown) => {
+      if (!cancelled) {
+        setPhase("failed");
+        setProblem(errorMessage(error));
+      }
+    });
+
+    return () => {
+      cancelled = true;
+      void current?.disconnect();
+      room.current = null;
+      release();
+    };
+  }, [api, workspaceId, placed]);
+
+  async function toggleMute() {
+    const current = room.current;
+    if (!current) return;
+    try {
+      await current.localParticipant.setMicrophoneEnabled(muted);
+      setMuted(!muted);
+      setMicProblem(null);
+    } catch (error) {
+      setMicProblem(microphoneProblem(error));
+    }
+  }
+
+  async function hangUp() {
+    setHangingUp(true);
+    ended.current = true;
+    forgetTestCall(placed.call_id);
+    try {
+      await api.endTestCall(workspaceId, placed.call_id);
+    } catch (error) {
+      setProblem(`The call may still be open on the server: ${errorMessage(error)}`);
+    } finally {
+      await room.current?.disconnect();
+      setPhase("ended");
+      setHangingUp(false);
+      onEnded?.();
+    }
+  }
+
+  const inCall = phase === "connecting" || phase === "waiting" || phase === "talking";
+  return (
+    <Card data-testid="test-call" data-state={phase}>
+      <CardHeader title="Test call" description="You are the caller. Speak to the agent as a customer would." />
+      <CardBody className="space-y-4">
+        <p className="flex items-center gap-2 text-sm font-medium text-slate-800" data-testid="test-call-state">
+          {phase === "connecting" || phase === "waiting" ? <Spinner className="text-brand-600" /> : null}
+          {phase === "talking" ? <span className="size-2 animate-pulse rounded-full bg-emerald-500" /> : null}
+          {PHASE_TEXT[phase]}
+        </p>
+        {micProblem ? (
+          <Alert tone="error" title="Microphone unavailable" testId="test-call-mic-error">
+            {micProblem}
+          </Alert>
+        ) : null}
+        {problem ? (
+          <Alert tone="error" testId="test-call-problem">
+            {problem}
+          </Alert>
+        ) : null}
+        {audioBlocked && inCall ? (
+          <Alert
+            tone="info"
+            title="The browser is holding back the agent's voice"
+            action={
+              <Button size="sm" variant="secondary" onClick={() => void room.current?.startAudio().then(() => setAudioBlocked(false))}>
+                Play audio
+              </Button>
+            }
+          />
+        ) : null}
+        <audio ref={audio} autoPlay data-testid="agent-audio" />
+        {inCall ? (
+          <div className="flex flex-wrap gap-3">
+            <Button
+              variant="secondary"
+              onClick={() => void toggleMute()}
+              disabled={phase === "connecting" || micProblem !== null}
+              aria-pressed={muted}
+              data-testid="test-call-mute"
+            >
+              {muted ? <MicOffIcon className="size-4" /> : <MicIcon className="size-4" />}
+              {muted ? "Unmute" : "Mute"}
+            </Button>
+            <Button variant="danger" onClick={() => void hangUp()} loading={hangingUp} data-testid="test-call-hang-up">
+              <PhoneOffIcon className="size-4" />
+              Hang up
+            </Button>
+          </div>
+        ) : null}
+      </CardBody>
+    </Card>
+  );
+}
