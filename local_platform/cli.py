@@ -8,12 +8,14 @@ import sys
 import time
 
 from local_platform import migrate, process, runtime
-from local_platform.layout import PATHS, PORTS
+from local_platform.layout import HOST, PATHS, PORTS
+from local_platform.services.agent import Agent
 from local_platform.services.api import Api
 from local_platform.services.auth import Auth
 from local_platform.services.base import Service
 from local_platform.services.gateway import Gateway
 from local_platform.services.ingest import Ingest
+from local_platform.services.livekit import LiveKit
 from local_platform.services.mail import Mail
 from local_platform.services.postgres import Postgres
 from local_platform.services.realtime import Realtime
@@ -22,15 +24,17 @@ from local_platform.services.web import Web
 
 
 def services(rt: runtime.Runtime) -> list[Service]:
-    """Start order. LiveKit, the agent worker, the SIP bridge and the S3 server slot in here."""
+    """Start order. The SIP bridge slots in after LiveKit."""
     return [
         Postgres(),
         S3(site_url=rt.site_url, api_url=rt.api_url),
+        LiveKit(),
         Mail(),
         Auth(rt),
         Realtime(rt),
         Api(),
         Ingest(),
+        Agent(),
         Gateway(),
         Web(rt),
     ]
@@ -69,6 +73,7 @@ def up(only: list[str] | None = None, seed: bool = True) -> int:
     _say(f"  API              {rt.api_url}/docs")
     _say(f"  Supabase URL     {rt.supabase_url}  (auth: /auth/v1, realtime: /realtime/v1)")
     _say(f"  Mail inbox       {rt.mail_url}")
+    _say(f"  LiveKit          {rt.livekit_url}  (voice agent worker health: http://{HOST}:{PORTS.agent}/)")
     _say(f"  Postgres         {rt.database_url}")
     _say(f"  Logs             {PATHS.logs}")
     _say("  Stop with        ./dev down")

@@ -29,6 +29,10 @@ class Ports:
     api: int = _port("api", 8000)
     ingest: int = _port("ingest", 8010)  # the ingestion worker's health endpoint
     web: int = _port("web", 3000)
+    livekit: int = _port("livekit", 7880)  # livekit-server HTTP API and signalling WebSocket
+    livekit_rtc_tcp: int = _port("livekit_rtc_tcp", 7881)  # WebRTC over TCP (ICE/TCP)
+    livekit_rtc_udp: int = _port("livekit_rtc_udp", 7882)  # WebRTC over UDP, one muxed port
+    agent: int = _port("agent", 8081)  # the voice agent worker's health endpoint
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from local_platform.layout import HOST, PATHS, PORTS
 from local_platform.secrets import LocalSecrets, load_or_create
-from local_platform.services import s3
+from local_platform.services import livekit, s3
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class Runtime:
     api_url: str = f"http://{HOST}:{PORTS.api}"
     site_url: str = f"http://{HOST}:{PORTS.web}"
     mail_url: str = f"http://{HOST}:{PORTS.mail_http}"
+    livekit_url: str = livekit.server_url()
 
     @property
     def auth_url(self) -> str:
@@ -42,6 +43,7 @@ class Runtime:
             # Local help centers are served on loopback; production keeps the strict default.
             "CRAWLER_ALLOWED_NETWORKS": '["127.0.0.0/8"]',
             **s3.runtime_env(),
+            **livekit.runtime_env(),
         }
 
     def write(self) -> None:

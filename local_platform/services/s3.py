@@ -16,15 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import secrets
-import shutil
-import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from local_platform import process
+from local_platform import go_install, process
 from local_platform.layout import HOST, PATHS, PORTS
 from local_platform.services.base import Service
 from local_platform.services.python_service import http_ok
@@ -86,10 +82,6 @@ def _binary() -> Path:
     return PATHS.bin / "minio"
 
 
-def _stamp() -> Path:
-    return PATHS.bin / "minio.version"
-
-
 def _data_dir() -> Path:
     return PATHS.state / "s3" / "data"
 
@@ -110,25 +102,7 @@ class S3(Service):
         return endpoint_url()
 
     def install(self) -> None:
-        binary, stamp = _binary(), _stamp()
-        if binary.exists() and stamp.exists() and stamp.read_text().strip() == VERSION:
-            return
-        go = shutil.which("go") or ("/usr/local/go/bin/go" if Path("/usr/local/go/bin/go").exists() else None)
-        if go is None:
-            raise RuntimeError("s3: building MinIO needs Go 1.24 or newer on PATH (https://go.dev/doc/install)")
-        print(f"  s3        building MinIO from {MODULE}@{VERSION} (once; about 5-8 minutes on 2 cores)", flush=True)
-        started = time.monotonic()
-        PATHS.ensure()
-        result = subprocess.run(
-            [go, "install", f"{MODULE}@{VERSION}"],
-            env={**os.environ, "GOBIN": str(PATHS.bin), "CGO_ENABLED": "0", "GOFLAGS": "-buildvcs=false"},
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"s3: go install {MODULE}@{VERSION} failed:\n{result.stderr[-4000:]}")
-        stamp.write_text(VERSION + "\n")
-        print(f"  s3        MinIO built in {time.monotonic() - started:.0f}s", flush=True)
+        go_install.install(self.name, MODULE, VERSION, _binary().name, expected="about 5-8 minutes on 2 cores")
 
     def healthy(self) -> bool:
         return http_ok(f"{endpoint_url()}/minio/health/live")

@@ -1,0 +1,1 @@
+"""Voice tests: a synthetic caller on a real livekit-server, and the agent worker answering it."""
