@@ -1,23 +1,30 @@
 """The worker process: an AgentServer registered under the configured agent
 name (explicit dispatch only: a call's room asks for it by name), serving its
-health on CC_AGENT_PORT (default 8081). Each job process loads the speech
-models once (`prewarm`) and shares them with the calls it runs."""
+health on CC_AGENT_HOST:CC_AGENT_PORT (default 127.0.0.1:8081; 200 once
+registered) and running the call supervisor next to it in the main process.
+Each job process loads the speech models once (`prewarm`) and shares them with
+the calls it runs."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 
 from livekit.agents import AgentServer, JobContext, JobProcess
 
+from agent_container.health import HealthServer
 from agent_container.providers import SharedModels
 from agent_container.session import run_call
+from agent_container.supervisor import CallSupervisor
 from callcenter.db import Database
 from callcenter.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8081
+# Loopback unless told otherwise (CC_AGENT_HOST=0.0.0.0 in the container, for the load balancer's checks).
+DEFAULT_HOST = "127.0.0.1"
 # Calls one worker takes at once (CC_AGENT_MAX_CALLS). The worker reports itself full at that many jobs:
 # livekit's default, CPU load, marks a small busy host unavailable even when it has room for a call.
 DEFAULT_MAX_CALLS = 4
@@ -27,6 +34,10 @@ _DATABASE_KEY = "callcenter_database"
 
 def health_port() -> int:
     return int(os.environ.get("CC_AGENT_PORT") or DEFAULT_PORT)
+
+
+def health_host() -> str:
+    return os.environ.get("CC_AGENT_HOST") or DEFAULT_HOST
 
 
 def max_calls() -> int:
@@ -61,7 +72,10 @@ def build_server(settings: Settings | None = None) -> AgentServer:
         ws_url=settings.livekit_url,
         api_key=settings.livekit_api_key,
         api_secret=settings.livekit_api_secret,
-        port=health_port(),
+        # livekit's own HTTP server answers before the worker is registered: it moves to an ephemeral
+        # loopback port behind the HealthServer.
+        host="127.0.0.1",
+        port=0,
         setup_fnc=prewarm,
         load_fnc=load,
         # Full when every call slot is taken (load reaches 1.0).
@@ -71,7 +85,28 @@ def build_server(settings: Settings | None = None) -> AgentServer:
     )
 
     server.rtc_session(call, agent_name=settings.livekit_agent_name)
+    run_beside(server, settings)
     return server
+
+
+def run_beside(server: AgentServer, settings: Settings) -> None:
+    """The health endpoint and the call supervisor run on the worker's own event loop, started with it."""
+    health = HealthServer(server, host=health_host(), port=health_port())
+    supervisor = CallSupervisor(settings)
+    tasks: set[asyncio.Task[None]] = set()
+
+    def start() -> None:
+        for name, work in (("health", health.serve()), ("call-supervisor", supervisor.run())):
+            task = asyncio.get_running_loop().create_task(work, name=name)
+            tasks.add(task)
+            task.add_done_callback(finished)
+
+    def finished(task: asyncio.Task[None]) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("%s stopped: %r", task.get_name(), error, exc_info=error)
+
+    server.on("worker_started", start)
 
 
 async def call(ctx: JobContext) -> None:

@@ -6,15 +6,17 @@ livekit-server does not dispatch the room again (v1.13.5 leaves the job
 running), so the caller would sit in silence. A sweep, run every few seconds
 by every agent worker (an API or a scheduled Lambda could run the same one):
 
-1. claims one call whose heartbeat is stale, atomically: a single UPDATE that
-   moves the call to the sweeper and refreshes the heartbeat, only while the
-   heartbeat is still stale, so two sweepers never both act on one call;
-2. asks LiveKit whether the caller is still in the room;
-3. still there: dispatches the agent again (same agent name, `CallDispatch`
-   with the call id), and the new job takes the call record over with its
-   transcript (`CallRecorder.open`); if no job takes it, the claim goes stale
-   in turn and a later sweep dispatches again;
-4. gone: closes the call as failed, with a summary of the transcript so far.
+1. finds live calls whose heartbeat is stale (15 s: three missed beats);
+2. asks LiveKit about the room: the holder's agent participant still there
+   means the holder lives (maybe cut off from the database): left alone;
+3. the caller alone in the room: claims the call in one guarded UPDATE (still
+   held by the same holder, still stale; of concurrent sweepers exactly one
+   wins) and dispatches the agent again (the room's agent name, `CallDispatch`
+   with the call id); the new job takes the record over with its transcript
+   (`CallRecorder.open`). If no job takes it, the claim goes stale in turn and
+   a later sweep looks again (without adding a dispatch while one waits);
+4. nobody on the line (room empty or gone) for 5 minutes: claims and closes
+   the call as failed, with a summary of the transcript so far.
 """
 
 from __future__ import annotations
@@ -204,9 +206,11 @@ class LiveKitRoomControl:
             return list(await client.agent_dispatch.list_dispatch(room_name))
 
     async def waiting_dispatch(self, room_name: str) -> bool:
+        # A room also lists an unnamed dispatch without jobs (automatic dispatch, unused with explicit dispatch).
         return any(
             not dispatch.state.jobs or any(job.state.status == api.JobStatus.JS_PENDING for job in dispatch.state.jobs)
             for dispatch in await self._dispatches(room_name)
+            if dispatch.agent_name
         )
 
     async def agent_name(self, room_name: str) -> str | None:

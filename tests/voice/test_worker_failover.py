@@ -28,7 +28,7 @@ from livekit import api
 from callcenter.settings import Settings
 from tests.db import dbkit
 from tests.voice import calls, facts, speech
-from tests.voice.conversation import Conversation
+from tests.voice.conversation import END_OF_REPLY_QUIET_S, Conversation
 from tests.voice.text import missing
 from tests.voice.workers import WorkerProcess, agent_container_present
 from tests.voice.workspace import KnowledgeWorkspace, create_knowledge_workspace, remove_workspace
@@ -36,6 +36,7 @@ from tests.voice.workspace import KnowledgeWorkspace, create_knowledge_workspace
 pytestmark = pytest.mark.slow
 
 TAKEOVER_WITHIN_S = 60.0
+RESUME_LINE_WITHIN_S = 30.0
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +132,12 @@ async def test_a_call_whose_worker_dies_is_picked_up_by_another_worker(
         )
         print(f"\n  call taken over {took:.1f}s after the worker was killed")
 
-        await conversation.caller.wait_until_quiet(1.5, within=30)
+        # The new agent carries on where the call was: a short apology, not the greeting again.
+        opening = await conversation.caller.wait_for_quiet_turn(killed_at, RESUME_LINE_WITHIN_S, END_OF_REPLY_QUIET_S)
+        heard = await transcriber.transcribe(
+            conversation.caller.recording().audio(opening.start - 0.2, opening.end + 0.3)
+        )
+        assert not missing(heard, ["where", "were", "we"]) and missing(heard, ["Green", "Valley"]), heard
         reply = await conversation.ask(after.text)
         assert not missing(reply.text, list(after.expected)), reply.text
     finally:
