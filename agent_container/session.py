@@ -203,6 +203,9 @@ def wire_session(
             away_prompts += 1
             if away_prompts == 1:
                 conversation.say(STILL_THERE)
+                # livekit reports "away" again only after the caller was active: mark them listening now so
+                # a second silence after the prompt reaches the hang-up.
+                asyncio.get_running_loop().call_soon(session.reset_away_timer)
             else:
                 conversation.say(NOBODY_THERE)
                 on_nobody_there()
@@ -257,4 +260,5 @@ async def apologize_and_leave(ctx: JobContext, models: SharedModels, dispatch: C
     def closed(_: CloseEvent) -> None:
         ctx.shutdown(reason="unknown workspace")
 
-    await session.start(agent=_Apology(), room=ctx.room)
+    # Deleting the room on close hangs up the caller (a phone caller would otherwise hear silence).
+    await session.start(agent=_Apology(), room=ctx.room, room_options=room_io.RoomOptions(delete_room_on_close=True))

@@ -78,6 +78,10 @@ def build_server(settings: Settings | None = None) -> AgentServer:
         port=0,
         setup_fnc=prewarm,
         load_fnc=load,
+        # One warm process per call slot. livekit-agents estimates a new job's load from the idle pool
+        # (threshold / idle processes), so a smaller pool refuses simultaneous calls the worker has room for,
+        # and livekit-server drops a dispatch every worker refused.
+        num_idle_processes=max_calls(),
         # Full when every call slot is taken (load reaches 1.0).
         load_threshold=0.99,
         # Loading whisper, piper, silero and the embedder takes a few seconds on a small machine.
