@@ -60,11 +60,15 @@ async def claim(
     async with conn.transaction():
         row = await conn.fetchrow(
             """with next as (
-                 select id from public.knowledge_jobs
-                 where (status = 'queued' and run_after <= now())
-                    or (status = 'running' and locked_at < now() - $2::interval)
-                 order by run_after, created_at
-                 for update skip locked
+                 -- The job and its source are locked together and never waited for: a source being
+                 -- deleted (which locks it, then its jobs) is simply skipped.
+                 select j.id from public.knowledge_jobs j
+                 join public.knowledge_sources s on s.id = j.source_id
+                 where (j.status = 'queued' and j.run_after <= now())
+                    or (j.status = 'running' and j.locked_at < now() - $2::interval)
+                 order by j.run_after, j.created_at
+                 for update of j skip locked
+                 for no key update of s skip locked
                  limit 1
                )
                update public.knowledge_jobs j
@@ -102,9 +106,17 @@ async def heartbeat(conn: asyncpg.Connection, job: Job) -> bool:
     return cancel_requested is None or bool(cancel_requested)
 
 
+async def _lock_source_first(conn: asyncpg.Connection, source_id: UUID) -> None:
+    """Lock the source before its job row. Deleting a source (or its workspace or business) locks the
+    source and then cascades to its jobs; taking the locks in the same order means a job finishing while
+    its source is deleted waits instead of deadlocking."""
+    await conn.execute("select 1 from public.knowledge_sources where id = $1 for no key update", source_id)
+
+
 async def complete(conn: asyncpg.Connection, job: Job, detail: str | None = None) -> None:
     """The job did its work: the source is ready (or queued again if it was saved meanwhile)."""
     async with conn.transaction():
+        await _lock_source_first(conn, job.source_id)
         rerun = await conn.fetchval(
             """update public.knowledge_jobs
                   set status = (case when rerun_requested then 'queued' else 'succeeded' end)
@@ -133,6 +145,7 @@ async def fail(conn: asyncpg.Connection, job: Job, reason: str, *, retryable: bo
     """Record a failure. Retries later if it may pass and attempts remain (returns True);
     otherwise the source is failed with `reason`, which its representative reads."""
     async with conn.transaction():
+        await _lock_source_first(conn, job.source_id)
         row = await conn.fetchrow(
             """select attempts, max_attempts, rerun_requested from public.knowledge_jobs
                where id = $1 and status = 'running'""",
@@ -176,6 +189,7 @@ async def fail(conn: asyncpg.Connection, job: Job, reason: str, *, retryable: bo
 async def cancelled(conn: asyncpg.Connection, job: Job, detail: str) -> None:
     """The worker stopped a running job because its cancellation was requested."""
     async with conn.transaction():
+        await _lock_source_first(conn, job.source_id)
         await conn.execute(
             """update public.knowledge_jobs
                   set status = 'cancelled', finished_at = now(), locked_at = null, locked_by = null,

@@ -21,13 +21,14 @@ def limits(**changes: object) -> CrawlLimits:
 
 
 def assert_spaced(center: HelpCenter, delay: float, *, at_least: int) -> None:
-    """Request starts are `delay` apart. Measured where the server logs them, which can lag by a
-    few ms when the server thread waits for the GIL: the span and the median are what is checked
-    (without a delay, the gaps are about 1 ms)."""
+    """Request starts are `delay` apart. Measured where the server logs them, in a thread of the
+    test process: under load one request can be logged a GIL stall late (seen once in CI: one gap of
+    2 ms after the first request, every other gap 200 ms), which shortens one gap. So one short gap
+    is tolerated; without a delay every gap is about 1 ms and both checks fail."""
     starts = sorted(request.at for request in center.site.requests)
     assert len(starts) >= at_least
-    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
-    assert starts[-1] - starts[0] >= 0.95 * delay * len(gaps)
+    gaps = sorted(later - earlier for earlier, later in itertools.pairwise(starts))
+    assert sum(gaps[1:]) >= 0.95 * delay * (len(gaps) - 1)
     assert statistics.median(gaps) >= 0.9 * delay
 
 
