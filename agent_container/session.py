@@ -61,7 +61,7 @@ TROUBLE = "Sorry, I'm having a little trouble right now. Could you say that agai
 def turn_handling(providers: VoiceProviders) -> TurnHandlingOptions:
     return TurnHandlingOptions(
         turn_detection=providers.turn_detection,
-        endpointing={"min_delay": 0.4, "max_delay": 3.0},
+        endpointing={"min_delay": 0.3, "max_delay": 2.0},
         interruption={
             "enabled": True,
             # VAD barge-in runs here; "adaptive" would call LiveKit's hosted model.
