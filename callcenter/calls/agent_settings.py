@@ -4,6 +4,7 @@ and when it hands the call to a person. One row per workspace
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -38,14 +39,19 @@ _COLUMNS = """s.workspace_id, s.business_id, s.agent_name, s.greeting, s.instruc
               s.account_access_topics, s.intent_labels, s.topic_labels, w.name as workspace_name"""
 
 
+def pop_escalation_rules(columns: dict[str, Any]) -> EscalationRules:
+    """The escalation rules out of an agent_settings row's flat columns (removed from `columns`)."""
+    return EscalationRules(
+        handoff_on_request=columns.pop("handoff_on_request"),
+        max_unanswered_questions=columns.pop("max_unanswered_questions"),
+        negative_sentiment_threshold=columns.pop("negative_sentiment_threshold"),
+        account_access_topics=columns.pop("account_access_topics"),
+    )
+
+
 def _from_row(row: asyncpg.Record) -> AgentSettings:
     data = dict(row)
-    escalation = EscalationRules(
-        handoff_on_request=data.pop("handoff_on_request"),
-        max_unanswered_questions=data.pop("max_unanswered_questions"),
-        negative_sentiment_threshold=data.pop("negative_sentiment_threshold"),
-        account_access_topics=data.pop("account_access_topics"),
-    )
+    escalation = pop_escalation_rules(data)
     return AgentSettings(**data, escalation=escalation)
 
 

@@ -16,7 +16,7 @@ import asyncpg
 from pydantic import BaseModel
 
 from callcenter import tenancy
-from callcenter.calls.agent_settings import AgentSettings, EscalationRules
+from callcenter.calls.agent_settings import AgentSettings, EscalationRules, pop_escalation_rules
 from callcenter.calls.voice_catalog import VoiceProvider, check_voice_and_language
 from callcenter.errors import DomainError, ErrorKind, forbidden
 
@@ -51,12 +51,7 @@ _SELECT = """select s.workspace_id, s.business_id, s.agent_name, s.greeting, s.i
 
 def _view(row: asyncpg.Record) -> AgentSettingsView:
     data = dict(row)
-    escalation = EscalationRules(
-        handoff_on_request=data.pop("handoff_on_request"),
-        max_unanswered_questions=data.pop("max_unanswered_questions"),
-        negative_sentiment_threshold=data.pop("negative_sentiment_threshold"),
-        account_access_topics=data.pop("account_access_topics"),
-    )
+    escalation = pop_escalation_rules(data)
     return AgentSettingsView(**data, escalation=escalation)
 
 

@@ -40,6 +40,17 @@ def http_url(url: str) -> str:
     return url
 
 
+def livekit_api(settings: Settings) -> api.LiveKitAPI:
+    """A LiveKit server API client (use as `async with`): one per operation, nothing kept between
+    Lambda invocations."""
+    return api.LiveKitAPI(
+        http_url(settings.livekit_url),
+        settings.livekit_api_key,
+        settings.livekit_api_secret,
+        timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS),
+    )
+
+
 def _unavailable(settings: Settings, detail: str) -> DomainError:
     return DomainError(
         ErrorKind.UNAVAILABLE,
@@ -72,12 +83,7 @@ class CallRooms:
         self._check_configured()
         settings = self._settings
         try:
-            async with api.LiveKitAPI(
-                http_url(settings.livekit_url),
-                settings.livekit_api_key,
-                settings.livekit_api_secret,
-                timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS),
-            ) as client:
+            async with livekit_api(settings) as client:
                 yield client
         except (aiohttp.ClientError, TimeoutError) as error:
             log.warning("LiveKit at %s is unreachable: %r", settings.livekit_url, error)

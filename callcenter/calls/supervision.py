@@ -22,8 +22,7 @@ by every agent worker (an API or a scheduled Lambda could run the same one):
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -36,7 +35,7 @@ from livekit import api
 from callcenter.calls.agent_settings import load_agent_settings
 from callcenter.calls.dispatch import CallDispatch
 from callcenter.calls.handoff import TranscriptLine
-from callcenter.calls.rooms import REQUEST_TIMEOUT_SECONDS, http_url
+from callcenter.calls.rooms import livekit_api
 from callcenter.calls.summary import CallSummarizer
 from callcenter.db import Database
 from callcenter.errors import DomainError
@@ -176,19 +175,8 @@ class LiveKitRoomControl:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
-    @asynccontextmanager
-    async def _client(self) -> AsyncIterator[api.LiveKitAPI]:
-        settings = self._settings
-        async with api.LiveKitAPI(
-            http_url(settings.livekit_url),
-            settings.livekit_api_key,
-            settings.livekit_api_secret,
-            timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS),
-        ) as client:
-            yield client
-
     async def room_state(self, room_name: str, holder_job_id: str | None) -> RoomState:
-        async with self._client() as client:
+        async with livekit_api(self._settings) as client:
             rooms = await client.room.list_rooms(api.ListRoomsRequest(names=[room_name]))
             if not any(room.name == room_name for room in rooms.rooms):
                 return RoomState.GONE
@@ -202,7 +190,7 @@ class LiveKitRoomControl:
         return RoomState.NO_CALLER
 
     async def _dispatches(self, room_name: str) -> Sequence[api.AgentDispatch]:
-        async with self._client() as client:
+        async with livekit_api(self._settings) as client:
             return list(await client.agent_dispatch.list_dispatch(room_name))
 
     async def waiting_dispatch(self, room_name: str) -> bool:
@@ -218,13 +206,13 @@ class LiveKitRoomControl:
         return named[-1].agent_name if named else None
 
     async def dispatch(self, room_name: str, agent_name: str, dispatch: CallDispatch) -> None:
-        async with self._client() as client:
+        async with livekit_api(self._settings) as client:
             await client.agent_dispatch.create_dispatch(
                 api.CreateAgentDispatchRequest(agent_name=agent_name, room=room_name, metadata=dispatch.to_metadata())
             )
 
     async def close_room(self, room_name: str) -> None:
-        async with self._client() as client:
+        async with livekit_api(self._settings) as client:
             try:
                 await client.room.delete_room(api.DeleteRoomRequest(room=room_name))
             except api.ServerError as error:

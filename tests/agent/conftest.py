@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import asyncpg
 import pytest
 from livekit.agents import AgentSession, ConversationItemAddedEvent, llm
 
@@ -52,10 +51,6 @@ On weekends you can reach us by email.
 }
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: slower tests (more than about 10 s); CI runs them too")
-
-
 @dataclass(frozen=True)
 class Workspaces:
     business_id: uuid.UUID
@@ -65,14 +60,8 @@ class Workspaces:
 
 @pytest.fixture(scope="session")
 async def pool() -> AsyncIterator[dbkit.Pool]:
-    try:
-        created = await asyncpg.create_pool(dbkit.DATABASE_URL, min_size=1, max_size=4, command_timeout=30)
-    except (OSError, asyncpg.PostgresError) as error:
-        pytest.fail(f"Postgres is not reachable at {dbkit.DATABASE_URL}: {error}", pytrace=False)
-    try:
+    async with dbkit.open_pool() as created:
         yield created
-    finally:
-        await created.close()
 
 
 @pytest.fixture(scope="session")

@@ -8,17 +8,12 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import asyncpg
 import pytest
 
 from callcenter.calls.agent_settings import AgentSettings, EscalationRules, load_agent_settings
 from callcenter.db import Database
 from callcenter.settings import Settings
 from tests.db import dbkit
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: slower tests (more than about 10 s); CI runs them too")
 
 
 @dataclass(frozen=True)
@@ -31,14 +26,8 @@ class Tenant:
 
 @pytest.fixture(scope="session")
 async def pool() -> AsyncIterator[dbkit.Pool]:
-    try:
-        created = await asyncpg.create_pool(dbkit.DATABASE_URL, min_size=1, max_size=4, command_timeout=30)
-    except (OSError, asyncpg.PostgresError) as error:
-        pytest.fail(f"Postgres is not reachable at {dbkit.DATABASE_URL}: {error}", pytrace=False)
-    try:
+    async with dbkit.open_pool() as created:
         yield created
-    finally:
-        await created.close()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 
 from . import dbkit
@@ -17,18 +16,9 @@ from . import dbkit
 
 @pytest.fixture(scope="session")
 async def pool() -> AsyncIterator[dbkit.Pool]:
-    try:
-        created = await asyncpg.create_pool(
-            dbkit.DATABASE_URL, min_size=1, max_size=4, command_timeout=30
-        )
-    except (OSError, asyncpg.PostgresError) as error:
-        # The suite exists to prove tenancy against a real database: no database is a failure, not a skip.
-        pytest.fail(f"Postgres is not reachable at {dbkit.DATABASE_URL}: {error}", pytrace=False)
-    await dbkit.sweep_leftovers(created)
-    try:
+    async with dbkit.open_pool() as created:
+        await dbkit.sweep_leftovers(created)
         yield created
-    finally:
-        await created.close()
 
 
 @pytest.fixture

@@ -37,6 +37,22 @@ Conn: TypeAlias = (
 )
 Pool: TypeAlias = "asyncpg.Pool[asyncpg.Record]"
 
+
+@asynccontextmanager
+async def open_pool() -> AsyncIterator[Pool]:
+    """A small pool on the test database. The suites exist to prove behaviour against a real
+    database: no database is a failure, not a skip."""
+    import pytest
+
+    try:
+        created = await asyncpg.create_pool(DATABASE_URL, min_size=1, max_size=4, command_timeout=30)
+    except (OSError, asyncpg.PostgresError) as error:
+        pytest.fail(f"Postgres is not reachable at {DATABASE_URL}: {error}", pytrace=False)
+    try:
+        yield created
+    finally:
+        await created.close()
+
 # SQLSTATEs the tests check.
 INSUFFICIENT_PRIVILEGE = "42501"
 RAISE_EXCEPTION = "P0001"

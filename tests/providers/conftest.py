@@ -14,7 +14,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import asyncpg
 import pytest
 from livekit.agents import AgentSession, ConversationItemAddedEvent, llm
 
@@ -45,10 +44,6 @@ ARTICLES = {
         "On weekends you can reach us by email."
     ),
 }
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: slower tests (more than about 10 s); CI runs them too")
 
 
 @pytest.fixture(scope="session")
@@ -86,14 +81,8 @@ def models(settings: Settings) -> SharedModels:
 
 @pytest.fixture(scope="session")
 async def pool() -> AsyncIterator[dbkit.Pool]:
-    try:
-        created = await asyncpg.create_pool(dbkit.DATABASE_URL, min_size=1, max_size=4, command_timeout=30)
-    except (OSError, asyncpg.PostgresError) as error:
-        pytest.fail(f"Postgres is not reachable at {dbkit.DATABASE_URL}: {error}", pytrace=False)
-    try:
+    async with dbkit.open_pool() as created:
         yield created
-    finally:
-        await created.close()
 
 
 @pytest.fixture(scope="session")

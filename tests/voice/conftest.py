@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
-import asyncpg
 import pytest
 
 from callcenter.settings import Settings, get_settings
@@ -16,10 +15,6 @@ from local_platform.layout import PORTS
 from tests.db import dbkit
 from tests.voice import speech
 from tests.voice.workers import WorkerProcess, agent_container_present, health_ok
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: real-time voice tests against livekit-server (tens of seconds each)")
 
 
 @pytest.fixture(scope="session")
@@ -54,11 +49,8 @@ def transcriber() -> speech.Transcriber:
 
 @pytest.fixture(scope="session")
 async def pool() -> AsyncIterator[dbkit.Pool]:
-    created = await asyncpg.create_pool(get_settings().database_url, min_size=1, max_size=4, command_timeout=30)
-    try:
+    async with dbkit.open_pool() as created:
         yield created
-    finally:
-        await created.close()
 
 
 @pytest.fixture(scope="session")
