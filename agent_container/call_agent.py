@@ -1,13 +1,15 @@
 """The workspace's voice agent for one call.
 
 It greets with the workspace's greeting (or, on a call another worker was
-holding, apologizes and carries on from the transcript so far), answers from
+holding, apologizes and carries on from the transcript so far; on a call a
+human hands back, says it is back), answers from
 the workspace's knowledge and follows its instructions. Knowledge is looked up
 the moment the caller's turn ends (`on_user_turn_completed`), before the LLM
 runs, and handed to it in the turn's context; a lookup that takes a moment is
 covered by a short filler so the line never goes silent. Text turns (tests,
 chat input) reach the LLM without that hook, so `llm_node` looks the
-knowledge up for them."""
+knowledge up for them. A turn the agent answers itself (a callback it
+arranged) does not reach the LLM at all."""
 
 from __future__ import annotations
 
@@ -46,12 +48,14 @@ def instructions_for(conversation: CallConversation) -> str:
 
 
 class CallAgent(Agent):
-    def __init__(self, conversation: CallConversation) -> None:
+    def __init__(self, conversation: CallConversation, *, opening: str | None = None) -> None:
+        """`opening`: what to say first instead of the greeting (the caller is already on the line)."""
         super().__init__(
             instructions=instructions_for(conversation),
-            chat_ctx=conversation.history_chat_context() if conversation.resume.resumed else None,
+            chat_ctx=conversation.history_chat_context() if conversation.transcript else None,
         )
         self._conversation = conversation
+        self._opening_line = opening
         self._opening: SpeechHandle | None = None
         self._opening_started = asyncio.Event()
 
@@ -61,7 +65,9 @@ class CallAgent(Agent):
 
     async def on_enter(self) -> None:
         self._conversation.speak = self._speak
-        opening = RESUMED if self._conversation.resume.resumed else self._conversation.settings.greeting
+        opening = self._opening_line
+        if opening is None:
+            opening = RESUMED if self._conversation.resume.resumed else self._conversation.settings.greeting
         self._conversation.say(opening)
 
     def _speak(self, text: str) -> None:
@@ -109,11 +115,14 @@ class CallAgent(Agent):
     async def llm_node(
         self, chat_ctx: llm.ChatContext, tools: list[llm.Tool], model_settings: ModelSettings
     ) -> AsyncIterable[llm.ChatChunk | str | FlushSentinel]:
-        if not has_brief_for_latest_turn(chat_ctx):
-            message = latest_user_message(chat_ctx)
-            if message is not None and (message.text_content or "").strip():
-                brief = await self._conversation.prepare_turn(message)
-                chat_ctx = chat_ctx.copy()
-                chat_ctx.items.append(brief.to_message())
+        message = latest_user_message(chat_ctx)
+        if not has_brief_for_latest_turn(chat_ctx) and message is not None and (message.text_content or "").strip():
+            brief = await self._conversation.prepare_turn(message)
+            chat_ctx = chat_ctx.copy()
+            chat_ctx.items.append(brief.to_message())
+        scripted = self._conversation.scripted_reply(message) if message is not None else None
+        if scripted is not None:
+            yield scripted
+            return
         async for chunk in Agent.default.llm_node(self, chat_ctx, tools, model_settings):
             yield chunk

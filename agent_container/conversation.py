@@ -1,7 +1,9 @@
 """Everything one call keeps track of, apart from LiveKit itself: the transcript,
 the turns (knowledge used, analysis, latency), the live analysis and the
 handoff decision. The agent and the session feed it; it writes through the
-CallRecorder, which never blocks.
+CallRecorder, which never blocks. What happens after the decision (the queue,
+the human joining, taking the caller back) is the HandoffEvents listener's
+(agent_container.handoff_flow).
 
 On the critical path of a turn only retrieval runs (`prepare_turn`). The
 analysis, the "was it answered" judgement, the handoff policy and the
@@ -17,10 +19,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from livekit.agents import llm
 
+from agent_container import handoff_lines
 from agent_container.grounding import AnswerFinder
 from agent_container.knowledge import KnowledgeRetriever, Retrieval
 from agent_container.knowledge_brief import BriefPassage, KnowledgeBrief
@@ -30,6 +33,7 @@ from callcenter.calls.analysis import CallAnalyzer, SentimentTrend, TurnAnalysis
 from callcenter.calls.handoff import HandoffContext, HandoffPolicy, HandoffReason, KnowledgeUsed, TranscriptLine
 from callcenter.calls.intents import Act, is_small_talk_only, recognize_acts
 from callcenter.calls.records import CallRecorder, ResumeState, Speaker
+from callcenter.calls.routing import HandoffState, HandoffStatus
 from callcenter.calls.summary import CallSummarizer
 
 log = logging.getLogger(__name__)
@@ -53,6 +57,20 @@ HANDOFF_ANNOUNCEMENT = {
 # What a "yes" to the offer of a person is taken as.
 ACCEPTED_OFFER = "Yes, please connect me with a person."
 _OFFERS_PERSON = re.compile(r"\bconnect you (?:with|to) (?:a|an) (?:person|colleague|agent|human)\b", re.IGNORECASE)
+
+
+# A handoff in one of these is under way: the policy does not decide again until the call is back with the AI.
+HANDOFF_UNDER_WAY = frozenset({HandoffStatus.WAITING, HandoffStatus.OFFERED, HandoffStatus.CONNECTED})
+
+
+class HandoffEvents(Protocol):
+    """Who acts on the conversation's handoff decisions (agent_container.handoff_flow.HandoffFlow)."""
+
+    def handoff_requested(self, stored: asyncio.Future[HandoffState | None]) -> None:
+        """The decision was queued for the database; `stored` resolves with the call's handoff state."""
+
+    def callback_requested(self, note: str) -> None:
+        """The caller asked to be called back (the AI has confirmed it)."""
 
 
 def _at(timestamp: float | None) -> datetime:
@@ -92,7 +110,11 @@ class CallConversation:
         self.knowledge_used: list[KnowledgeUsed] = []
         self.latest_analysis: TurnAnalysis | None = None
         self.handoff: HandoffContext | None = None
-        self._handoff_already_requested = resume.handoff_requested
+        self._handoff_already_requested = resume.handoff_status in HANDOFF_UNDER_WAY
+        self.events: HandoffEvents | None = None
+        # Replies the agent gives without the LLM, by caller message id (a callback is confirmed as arranged).
+        self._scripted: dict[str, str] = {}
+        self._callback_turns: set[int] = set()
         self._judgements: asyncio.Queue[_Judgement] = asyncio.Queue()
         self._judge_task: asyncio.Task[None] | None = None
         self._pending: set[str] = set()
@@ -115,8 +137,11 @@ class CallConversation:
         utterance = turn.user_text
         acts = recognize_acts(utterance)
         accepted_offer = self._accepts_offer_of_person(acts)
+        callback = self._asks_for_callback(acts)
+        if callback:
+            self._arrange_callback(message, turn, utterance)
         retrieval = Retrieval()
-        if self._needs_knowledge(utterance, acts) and not accepted_offer:
+        if self._needs_knowledge(utterance, acts) and not accepted_offer and not callback:
             started = time.perf_counter()
             retrieval = await self._retriever.retrieve(utterance)
             turn.retrieval_ms = round((time.perf_counter() - started) * 1000, 1)
@@ -142,9 +167,33 @@ class CallConversation:
     def _needs_knowledge(utterance: str, acts: set[Act]) -> bool:
         return bool(utterance) and Act.REQUEST_PERSON not in acts and not is_small_talk_only(utterance)
 
+    def _last_ai_line(self) -> str:
+        return next((line.text for line in reversed(self.transcript) if line.speaker == "ai"), "")
+
     def _accepts_offer_of_person(self, acts: set[Act]) -> bool:
-        last_ai = next((line.text for line in reversed(self.transcript) if line.speaker == "ai"), "")
-        return acts == {Act.AFFIRM} and bool(_OFFERS_PERSON.search(last_ai))
+        return acts == {Act.AFFIRM} and bool(_OFFERS_PERSON.search(self._last_ai_line()))
+
+    def _asks_for_callback(self, acts: set[Act]) -> bool:
+        """ "Call me back", or a plain yes right after the AI offered a callback."""
+        if Act.REQUEST_CALLBACK in acts:
+            return True
+        return acts == {Act.AFFIRM} and handoff_lines.offers_callback(self._last_ai_line())
+
+    def _arrange_callback(self, message: llm.ChatMessage, turn: Turn, utterance: str) -> None:
+        self._callback_turns.add(turn.index)
+        self._scripted[message.id] = handoff_lines.CALLBACK_CONFIRMED
+        question = self._policy.unanswered_question
+        note = f"The caller asked to be called back: {utterance!r}."
+        if question:
+            note += f" Unanswered question: {question!r}."
+        if self.events is not None:
+            self.events.callback_requested(note)
+        else:
+            log.warning("a callback was requested but nobody arranges callbacks on this call")
+
+    def scripted_reply(self, message: llm.ChatMessage) -> str | None:
+        """The reply to this caller message when the agent gives it itself (not the LLM)."""
+        return self._scripted.get(message.id)
 
     # ------------------------------------------------------------ transcript
 
@@ -206,15 +255,23 @@ class CallConversation:
                 return True
         return False
 
+    def expect_line(self, text: str) -> None:
+        """A line about to be said directly on the session (not through `say`): not a reply to a turn."""
+        self._pending.add(text)
+
     def history_chat_context(self) -> llm.ChatContext:
-        """The transcript so far as chat history (a call resumed by another worker continues from it)."""
+        """The transcript so far as chat history (a call resumed by another worker, or taken back from a
+        human, continues from it). What the human said counts as said by the business: the assistant."""
         chat_ctx = llm.ChatContext.empty()
         for line in self.transcript:
-            if line.speaker == "customer":
-                chat_ctx.add_message(role="user", content=line.text, created_at=line.at.timestamp())
-            elif line.speaker == "ai":
-                chat_ctx.add_message(role="assistant", content=line.text, created_at=line.at.timestamp())
+            role: Literal["user", "assistant"] = "user" if line.speaker == "customer" else "assistant"
+            chat_ctx.add_message(role=role, content=line.text, created_at=line.at.timestamp())
         return chat_ctx
+
+    def handoff_over(self) -> None:
+        """The call is back with the AI: a new request for a person (or another rule) may hand it off again."""
+        self._handoff_already_requested = False
+        self._policy = HandoffPolicy(self.settings.escalation)
 
     # ------------------------------------------------------------ off the critical path
 
@@ -244,7 +301,7 @@ class CallConversation:
         turn.analysis = analysis
         turn.answered = await self._answered(turn, utterance, judgement.passages)
         self.recorder.record_turn(turn.record())
-        if self._handoff_already_requested:
+        if self._handoff_already_requested or turn.index in self._callback_turns:
             return
         reason = self._policy.observe(utterance=utterance, answered=turn.answered, analysis=analysis)
         if reason is not None:
@@ -262,6 +319,8 @@ class CallConversation:
     async def _answered(self, turn: Turn, utterance: str, passages: list[str]) -> bool | None:
         """None when there was nothing to answer (small talk, a request for a person) or the knowledge
         base could not be consulted; otherwise whether a passage answers the question."""
+        if turn.index in self._callback_turns:
+            return None
         if turn.retrieval_failed or not self._needs_knowledge(utterance, recognize_acts(utterance)):
             return None
         return (await self._finder.select(utterance, passages)).answered
@@ -281,11 +340,13 @@ class CallConversation:
             summary=summary,
             unanswered_question=self._policy.unanswered_question,
         )
-        self.recorder.request_handoff(self.handoff)
+        stored = self.recorder.request_handoff(self.handoff)
         log.info("handoff requested: %s", reason)
         announcement = HANDOFF_ANNOUNCEMENT.get(reason)
         if announcement is not None:
             self.say(announcement)
+        if self.events is not None:
+            self.events.handoff_requested(stored)
 
     async def summarize(self, *, handoff_reason: HandoffReason | None = None) -> str:
         turns = [turn.record() for turn in self._ledger.turns]

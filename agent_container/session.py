@@ -10,6 +10,8 @@
    AgentSession on the configured voice providers with the CallAgent.
 4. Every committed utterance goes to the transcript as it happens; when the
    caller leaves (or says goodbye) the call is closed with a summary.
+5. A handoff to a person (queue, the person joining, the AI as silent copilot,
+   taking the caller back) is the HandoffFlow's, watching the same room.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from livekit.agents.types import NOT_GIVEN
 
 from agent_container.call_agent import CallAgent
 from agent_container.conversation import CallConversation
+from agent_container.handoff_flow import HandoffFlow, copilot_factory
 from agent_container.knowledge import KnowledgeRetriever
 from agent_container.providers import SharedModels, VoiceProviders, build_voice_providers
 from callcenter.calls.agent_settings import AgentSettings, EscalationRules, load_agent_settings
@@ -145,18 +148,36 @@ async def run_call(ctx: JobContext, models: SharedModels, database: Database) ->
         caller_identity=participant.identity,
     )
     providers = build_voice_providers(models, settings)
+    retriever = KnowledgeRetriever(
+        database, models.embedder(), settings.workspace_id, limit=models.settings.agent_retrieval_limit
+    )
     conversation = CallConversation(
         settings=settings,
         recorder=recorder,
         resume=resume,
-        retriever=KnowledgeRetriever(
-            database, models.embedder(), settings.workspace_id, limit=models.settings.agent_retrieval_limit
-        ),
+        retriever=retriever,
         answer_finder=providers.answer_finder,
         analyzer=build_call_analyzer(models.settings),
         summarizer=build_call_summarizer(models.settings),
     )
+    flow = HandoffFlow(
+        conversation,
+        database,
+        workspace_id=settings.workspace_id,
+        reconnect_grace_seconds=models.settings.human_reconnect_grace_seconds,
+    )
     session = build_session(providers)
+    flow.attach(
+        session,
+        ctx.room,
+        copilot_factory(
+            conversation,
+            providers=providers,
+            retriever=retriever,
+            database=database,
+            workspace_id=settings.workspace_id,
+        ),
+    )
 
     def end_call(reason: str) -> Callable[[], None]:
         def hang_up() -> None:
@@ -167,10 +188,17 @@ async def run_call(ctx: JobContext, models: SharedModels, database: Database) ->
         return hang_up
 
     conversation.end_call = end_call("the caller said goodbye")
-    wire_session(session, conversation, on_nobody_there=end_call("the caller went silent"), ctx=ctx)
+    wire_session(
+        session,
+        conversation,
+        on_nobody_there=end_call("the caller went silent"),
+        on_hold=lambda: flow.holds_caller,
+        ctx=ctx,
+    )
 
     async def finish(reason: str) -> None:
         log.info("call %s ends: %s", resume.call_id, reason)
+        await flow.aclose()
         failure = conversation.failure
         await conversation.close(status="failed" if failure else "ended", detail=failure)
 
@@ -182,11 +210,18 @@ async def run_call(ctx: JobContext, models: SharedModels, database: Database) ->
             participant_identity=participant.identity, close_on_disconnect=True, delete_room_on_close=True
         ),
     )
+    await flow.resume()
 
 
 def wire_session(
-    session: AgentSession[None], conversation: CallConversation, *, on_nobody_there: Callable[[], None], ctx: JobContext
+    session: AgentSession[None],
+    conversation: CallConversation,
+    *,
+    on_nobody_there: Callable[[], None],
+    on_hold: Callable[[], bool],
+    ctx: JobContext,
 ) -> None:
+    """`on_hold()`: whether the caller is waiting for or talking with a person (silence is expected then)."""
     away_prompts = 0
 
     @session.on("conversation_item_added")
@@ -199,6 +234,8 @@ def wire_session(
         nonlocal away_prompts
         if event.new_state == "speaking":
             away_prompts = 0
+        elif event.new_state == "away" and on_hold():
+            asyncio.get_running_loop().call_soon(session.reset_away_timer)
         elif event.new_state == "away":
             away_prompts += 1
             if away_prompts == 1:

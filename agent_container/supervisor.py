@@ -1,9 +1,12 @@
 """The call supervisor: in every worker's main process (never in a job
-process), a sweep every few seconds over calls whose agent stopped
-heartbeating (`callcenter.calls.supervision`): a caller left alone gets the
-agent dispatched again, which takes the call over with its transcript; a call
-nobody is on any more is closed with a summary. Any number of workers sweep
-at once; claims in the database keep them from acting twice on one call."""
+process), a sweep every few seconds (`callcenter.calls.supervision`) over
+calls whose agent stopped heartbeating and calls still ringing with no agent:
+a caller left alone gets the agent dispatched again (a call's agent takes it
+over with its transcript); a call whose dispatches found no worker a few
+times fails; a call nobody is on any more is closed with a summary. The same
+sweep moves the handoff queue along (ring timeouts, offers to free people).
+Any number of workers sweep at once; claims in the database keep them from
+acting twice on one call."""
 
 from __future__ import annotations
 

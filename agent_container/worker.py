@@ -1,15 +1,16 @@
 """The worker process: an AgentServer registered under the configured agent
 name (explicit dispatch only: a call's room asks for it by name), serving its
 health on CC_AGENT_HOST:CC_AGENT_PORT (default 127.0.0.1:8081; 200 once
-registered) and running the call supervisor next to it in the main process.
-Each job process loads the speech models once (`prewarm`) and shares them with
-the calls it runs."""
+registered with a warm job process ready) and running the call supervisor
+next to it in the main process. Each job process loads the speech models once
+(`prewarm`) and shares them with the calls it runs."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
+from typing import Any
 
 from livekit.agents import AgentServer, JobContext, JobProcess
 
@@ -68,7 +69,8 @@ def export_livekit_environment(settings: Settings) -> None:
 def build_server(settings: Settings | None = None) -> AgentServer:
     settings = settings or get_settings()
     export_livekit_environment(settings)
-    server = AgentServer(
+    server = CallCenterServer(
+        settings,
         ws_url=settings.livekit_url,
         api_key=settings.livekit_api_key,
         api_secret=settings.livekit_api_secret,
@@ -89,28 +91,36 @@ def build_server(settings: Settings | None = None) -> AgentServer:
     )
 
     server.rtc_session(call, agent_name=settings.livekit_agent_name)
-    run_beside(server, settings)
     return server
 
 
-def run_beside(server: AgentServer, settings: Settings) -> None:
-    """The health endpoint and the call supervisor run on the worker's own event loop, started with it."""
-    health = HealthServer(server, host=health_host(), port=health_port())
-    supervisor = CallSupervisor(settings)
-    tasks: set[asyncio.Task[None]] = set()
+class CallCenterServer(AgentServer):
+    """An AgentServer with the health endpoint and the call supervisor on its event loop. They start just before
+    the server itself: the health endpoint answers (503) while the models load, and it watches the job
+    processes become ready from the start."""
 
-    def start() -> None:
-        for name, work in (("health", health.serve()), ("call-supervisor", supervisor.run())):
-            task = asyncio.get_running_loop().create_task(work, name=name)
-            tasks.add(task)
-            task.add_done_callback(finished)
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        super().__init__(**options)
+        self._settings = settings
 
-    def finished(task: asyncio.Task[None]) -> None:
-        tasks.discard(task)
-        if not task.cancelled() and (error := task.exception()) is not None:
-            log.error("%s stopped: %r", task.get_name(), error, exc_info=error)
+    async def run(self, *, devmode: bool = False, unregistered: bool = False) -> None:
+        health = HealthServer(self, host=health_host(), port=health_port(), max_calls=max_calls())
+        beside = [
+            asyncio.create_task(health.serve(), name="health"),
+            asyncio.create_task(CallSupervisor(self._settings).run(), name="call-supervisor"),
+        ]
+        for task in beside:
+            task.add_done_callback(_report_stopped)
+        try:
+            await super().run(devmode=devmode, unregistered=unregistered)
+        finally:
+            for task in beside:
+                task.cancel()
 
-    server.on("worker_started", start)
+
+def _report_stopped(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("%s stopped: %r", task.get_name(), error, exc_info=error)
 
 
 async def call(ctx: JobContext) -> None:

@@ -147,6 +147,9 @@ class Settings(BaseSettings):
     offline_stt_threads: int = 2
     # How many passages the agent retrieves per caller turn.
     agent_retrieval_limit: int = 4
+    # A human agent whose connection to the call dropped may rejoin within this
+    # many seconds before the AI takes the caller back.
+    human_reconnect_grace_seconds: float = 10.0
 
     @property
     def resolved_voice_provider(self) -> str:

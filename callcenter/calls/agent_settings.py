@@ -18,6 +18,8 @@ class EscalationRules(BaseModel):
     max_unanswered_questions: int = Field(default=2, ge=0, le=20)
     negative_sentiment_threshold: float = Field(default=-0.6, ge=-1, le=1)
     account_access_topics: list[str] = Field(default_factory=lambda: ["account changes", "payment details"])
+    # How long an offer rings for one person before it moves to the next.
+    ring_timeout_seconds: int = Field(default=20, ge=5, le=120)
 
 
 class AgentSettings(BaseModel):
@@ -36,7 +38,8 @@ class AgentSettings(BaseModel):
 
 _COLUMNS = """s.workspace_id, s.business_id, s.agent_name, s.greeting, s.instructions, s.voice, s.language,
               s.handoff_on_request, s.max_unanswered_questions, s.negative_sentiment_threshold,
-              s.account_access_topics, s.intent_labels, s.topic_labels, w.name as workspace_name"""
+              s.account_access_topics, s.ring_timeout_seconds, s.intent_labels, s.topic_labels,
+              w.name as workspace_name"""
 
 
 def pop_escalation_rules(columns: dict[str, Any]) -> EscalationRules:
@@ -46,6 +49,7 @@ def pop_escalation_rules(columns: dict[str, Any]) -> EscalationRules:
         max_unanswered_questions=columns.pop("max_unanswered_questions"),
         negative_sentiment_threshold=columns.pop("negative_sentiment_threshold"),
         account_access_topics=columns.pop("account_access_topics"),
+        ring_timeout_seconds=columns.pop("ring_timeout_seconds"),
     )
 
 

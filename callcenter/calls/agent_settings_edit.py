@@ -43,7 +43,7 @@ _SELECT = """select s.workspace_id, s.business_id, s.agent_name, s.greeting, s.i
                     s.handoff_on_request, s.max_unanswered_questions,
                     -- real (float4): -0.3 would read back as -0.30000001192092896
                     round(s.negative_sentiment_threshold::numeric, 4)::float8 as negative_sentiment_threshold,
-                    s.account_access_topics, s.intent_labels, s.topic_labels, s.updated_at,
+                    s.account_access_topics, s.ring_timeout_seconds, s.intent_labels, s.topic_labels, s.updated_at,
                     w.name as workspace_name, private.can_manage_workspace(s.workspace_id) as can_edit
              from public.agent_settings s join public.workspaces w on w.id = s.workspace_id
              where s.workspace_id = $1"""
@@ -104,7 +104,8 @@ async def update_agent_settings(
         """update public.agent_settings
            set agent_name = $2, greeting = $3, instructions = $4, voice = $5, language = $6,
                handoff_on_request = $7, max_unanswered_questions = $8, negative_sentiment_threshold = $9,
-               account_access_topics = $10, intent_labels = $11, topic_labels = $12, updated_by = $13
+               account_access_topics = $10, intent_labels = $11, topic_labels = $12, updated_by = $13,
+               ring_timeout_seconds = $14
            where workspace_id = $1
            returning workspace_id""",
         workspace_id,
@@ -120,6 +121,7 @@ async def update_agent_settings(
         edit.intent_labels,
         edit.topic_labels,
         user_id,
+        rules.ring_timeout_seconds,
     )
     if updated is None:
         # Row level security hid the row from the update: out of reach (404) or only readable (403).

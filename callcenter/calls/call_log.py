@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from callcenter import tenancy
 from callcenter.calls.dispatch import room_name_for
+from callcenter.calls.routing import Disposition, HandoffStatus
 from callcenter.errors import DomainError, ErrorKind, forbidden, not_found
 
 CallStatus = Literal["ringing", "active", "ended", "failed"]
@@ -56,6 +57,10 @@ class CallSummary(BaseModel):
     sentiment_trend: Literal["improving", "steady", "worsening"] | None
     handoff_reason: str | None
     handoff_requested_at: datetime | None
+    # Null until the AI asks for a person; then waiting, offered, connected, returned or missed.
+    handoff_status: HandoffStatus | None
+    # The person who took the call over (the latest one when it was handed off more than once).
+    human_name: str | None
     summary: str | None
 
 
@@ -116,8 +121,30 @@ class LatencyStat(BaseModel):
     p95_ms: float | None
 
 
+class CallOffer(BaseModel):
+    """One offer of the call to a human agent (the agent sees their own; managers see all)."""
+
+    id: UUID
+    user_id: UUID
+    name: str | None
+    email: str | None
+    status: Literal["ringing", "accepted", "declined", "expired", "withdrawn"]
+    offered_at: datetime
+    expires_at: datetime
+    responded_at: datetime | None
+
+
 class CallDetail(CallSummary):
     handoff_context: dict[str, Any] | None
+    human_user_id: UUID | None
+    human_joined_at: datetime | None
+    human_left_at: datetime | None
+    disposition: Disposition | None
+    wrap_up_notes: str | None
+    wrapped_up_at: datetime | None
+    wrapped_up_by: UUID | None
+    wrapped_up_by_name: str | None
+    offers: list[CallOffer]
     segments: list[TranscriptSegment]
     turns: list[CallTurn]
     latency: list[LatencyStat]
@@ -137,7 +164,13 @@ _CALL_COLUMNS = """c.id, c.workspace_id, c.room_name, c.channel::text as channel
     extract(epoch from (c.ended_at - coalesce(c.answered_at, c.started_at)))::float8 as duration_seconds,
     c.intent, c.topic, c.sentiment_label, round(c.sentiment_score::numeric, 4)::float8 as sentiment_score,
     c.sentiment_trend,
-    c.handoff_reason::text as handoff_reason, c.handoff_requested_at, c.summary"""
+    c.handoff_reason::text as handoff_reason, c.handoff_requested_at, c.handoff_status::text as handoff_status,
+    c.human_name, c.summary"""
+
+_DETAIL_COLUMNS = """c.handoff_context, c.human_user_id, c.human_joined_at, c.human_left_at,
+    c.disposition::text as disposition, c.wrap_up_notes, c.wrapped_up_at, c.wrapped_up_by,
+    (select coalesce(nullif(btrim(w.full_name), ''), w.email) from public.profiles w where w.id = c.wrapped_up_by)
+      as wrapped_up_by_name"""
 
 _CALL_FROM = "from public.calls c left join public.profiles p on p.id = c.placed_by"
 
@@ -221,7 +254,7 @@ async def get_call_summary(conn: asyncpg.Connection, workspace_id: UUID, call_id
 
 async def get_call(conn: asyncpg.Connection, workspace_id: UUID, call_id: UUID) -> CallDetail:
     row = await conn.fetchrow(
-        f"select {_CALL_COLUMNS}, c.handoff_context {_CALL_FROM} where c.id = $1 and c.workspace_id = $2",
+        f"select {_CALL_COLUMNS}, {_DETAIL_COLUMNS} {_CALL_FROM} where c.id = $1 and c.workspace_id = $2",
         call_id,
         workspace_id,
     )
@@ -244,10 +277,19 @@ async def get_call(conn: asyncpg.Connection, workspace_id: UUID, call_id: UUID) 
            from public.call_turns where call_id = $1 order by turn_index""",
         call_id,
     )
+    # Row level security: an agent sees the offers made to them, managers every offer.
+    offers = await conn.fetch(
+        """select o.id, o.user_id, coalesce(nullif(btrim(p.full_name), ''), p.email) as name, p.email,
+                  o.status::text as status, o.offered_at, o.expires_at, o.responded_at
+           from public.call_offers o left join public.profiles p on p.id = o.user_id
+           where o.call_id = $1 order by o.offered_at, o.id""",
+        call_id,
+    )
     turns = [CallTurn(**(dict(turn) | {"knowledge_used": _json(turn["knowledge_used"]) or []})) for turn in turn_rows]
     data = dict(row) | {"handoff_context": _json(row["handoff_context"])}
     return CallDetail(
         **data,
+        offers=[CallOffer(**dict(offer)) for offer in offers],
         segments=[TranscriptSegment(**dict(segment)) for segment in segments],
         turns=turns,
         latency=latency_stats(turns),
@@ -315,29 +357,36 @@ async def mark_call_failed(service: asyncpg.Connection, call_id: UUID, detail: s
     )
 
 
-class BrowserCallToEnd(BaseModel):
+class CallToEnd(BaseModel):
     room_name: str
     status: CallStatus
 
 
-async def check_can_end_browser_call(
-    conn: asyncpg.Connection, workspace_id: UUID, call_id: UUID, user_id: UUID
-) -> BrowserCallToEnd:
-    """As the user: the call is in reach, is a browser test call, and is theirs (or they manage the workspace)."""
+async def check_can_end_call(conn: asyncpg.Connection, workspace_id: UUID, call_id: UUID, user_id: UUID) -> CallToEnd:
+    """As the user: the call is in reach, and they may hang it up: the human agent connected to it (any
+    channel), or, for a browser test call, the person who placed it or a manager of the workspace."""
     row = await conn.fetchrow(
         """select room_name, channel::text as channel, status::text as status, placed_by,
+                  human_user_id = $3 and handoff_status = 'connected' as is_connected_human,
                   private.can_manage_workspace(workspace_id) as can_manage
            from public.calls where id = $1 and workspace_id = $2""",
         call_id,
         workspace_id,
+        user_id,
     )
     if row is None:
         raise not_found("That call")
+    if row["is_connected_human"]:
+        return CallToEnd(room_name=row["room_name"], status=row["status"])
     if row["channel"] != "browser":
-        raise DomainError(ErrorKind.CONFLICT, "not_a_test_call", "Only browser test calls can be hung up from here.")
+        raise DomainError(
+            ErrorKind.CONFLICT,
+            "not_a_test_call",
+            "Only browser test calls, or a call you are connected to, can be hung up from here.",
+        )
     if row["placed_by"] != user_id and not row["can_manage"]:
         raise forbidden("Only the person who placed this test call, or a workspace admin, can hang it up.")
-    return BrowserCallToEnd(room_name=row["room_name"], status=row["status"])
+    return CallToEnd(room_name=row["room_name"], status=row["status"])
 
 
 async def close_unattended_call(service: asyncpg.Connection, call_id: UUID) -> None:

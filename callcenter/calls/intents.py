@@ -4,8 +4,8 @@ Deterministic on purpose: the offline responder and the handoff policy rely
 on it, and tests can state exactly what it must and must not recognize.
 
 How it reads an utterance: it is lower-cased and split into clauses at
-punctuation. Recognizers run in a fixed order (request for a person, goodbye,
-thanks, greeting, affirm, deny) and each consumes the words it matched, so
+punctuation. Recognizers run in a fixed order (request for a callback and for
+a person, goodbye, thanks, greeting, affirm, deny) and each consumes the words it matched, so
 "have a good evening" is a goodbye and not also a greeting, and "no thanks" is
 thanks plus a deny. Whatever is left is the utterance's content: a question
 (or request for help) when it is asked as one, otherwise a statement.
@@ -23,6 +23,7 @@ class Act(StrEnum):
     THANKS = "thanks"
     GOODBYE = "goodbye"
     REQUEST_PERSON = "request_person"
+    REQUEST_CALLBACK = "request_callback"
     QUESTION = "question"
     AFFIRM = "affirm"
     DENY = "deny"
@@ -101,6 +102,36 @@ _NEGATION_AFTER = re.compile(
 )
 _NEGATION_WINDOW_WORDS = 3
 
+# ---------------------------------------------------------------- asking for a callback
+
+_CALLBACK_REQUESTS = tuple(
+    re.compile(pattern)
+    for pattern in (
+        # call me back, ring me back
+        r"\b(?:call|ring|phone)\s+me\s+back\b",
+        # have someone call me, can somebody phone me
+        r"\b(?:have|get|can|could|would|will)\s+(?:someone|somebody|a\s+person|a\s+human|an\s+agent|a\s+colleague"
+        r"|one\s+of\s+your\s+(?:colleagues|agents|people|staff)|you)\s+(?:to\s+|please\s+)?(?:call|ring|phone)\s+me\b",
+        # I'd like a callback, can I get a call back, arrange a callback
+        r"\b(?:want|need|like|get|have|request|arrange|schedule|book|prefer|leave)\s+(?:me\s+)?(?:a\s+)?call\s*back\b",
+        # the whole utterance is the keyword: "a callback please", "callback"
+        r"^\s*(?:(?:um|uh|er|just|please|okay|ok|yes)\s+)*(?:an?\s+)?call\s*back(?:\s+(?:please|then|instead|thanks))*\s*$",
+    )
+)
+
+
+def _callback_requests(clause: str) -> tuple[list[tuple[int, int]], bool]:
+    """The phrases asking to be called back, and whether one of them is an actual request."""
+    spans: list[tuple[int, int]] = []
+    requested = False
+    for pattern in _CALLBACK_REQUESTS:
+        for match in pattern.finditer(clause):
+            spans.append(match.span())
+            if not _negated(clause, match.start(), match.end()):
+                requested = True
+    return spans, requested
+
+
 # ---------------------------------------------------------------- small talk
 
 _SMALL_TALK: tuple[tuple[Act, re.Pattern[str]], ...] = tuple(
@@ -177,7 +208,8 @@ _FILLER_WORDS = frozenset(
         "|",
     }
 )
-# Around a request for a person these carry no content of their own ("can I | ?", "is there | I can talk to").
+# Around a request for a person or a callback these carry no content of their own
+# ("can I | ?", "is there | I can talk to").
 _REQUEST_FRAME_WORDS = frozenset(
     {
         "i",
@@ -233,6 +265,11 @@ _REQUEST_FRAME_WORDS = frozenset(
         "ahead",
         "some",
         "one",
+        "someone",
+        "somebody",
+        "call",
+        "back",
+        "instead",
     }
 )
 _INTERROGATIVE_OPENERS = frozenset(
@@ -322,14 +359,25 @@ def _negated(clause: str, start: int, end: int) -> bool:
     return bool(_NEGATION_AFTER.match(clause[end:]))
 
 
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def _consume(clause: str, spans: list[tuple[int, int]]) -> str:
-    for start, end in sorted(spans, reverse=True):
+    for start, end in sorted(_merged(spans), reverse=True):
         clause = f"{clause[:start]}{_GAP}{clause[end:]}"
     return clause
 
 
-def _take_person_requests(clause: str) -> tuple[str, bool]:
-    """Remove every phrase about talking to a person; True if one of them is an actual request."""
+def _take_person_requests(clause: str, also_consumed: list[tuple[int, int]]) -> tuple[str, bool]:
+    """Remove every phrase about talking to a person (and `also_consumed`); True if one of them is an
+    actual request. "Have someone call me back" asks for a callback and for a person at once."""
     spans: list[tuple[int, int]] = []
     requested = False
     for pattern in _MACHINE_REFUSALS:
@@ -343,7 +391,7 @@ def _take_person_requests(clause: str) -> tuple[str, bool]:
             spans.append(match.span())
             if not _negated(clause, match.start(), match.end()):
                 requested = True
-    return _consume(clause, spans), requested
+    return _consume(clause, spans + also_consumed), requested
 
 
 _ADDRESSING_ACTS = frozenset({Act.GREETING, Act.THANKS, Act.GOODBYE})
@@ -371,9 +419,13 @@ def read_utterance(utterance: str) -> Reading:
     content: list[str] = []
     for clause, asked in _clauses(_normalize(utterance)):
         original = clause
-        clause, requested = _take_person_requests(clause)
-        if requested:
+        callback_spans, callback = _callback_requests(clause)
+        if callback:
+            acts.add(Act.REQUEST_CALLBACK)
+        clause, person = _take_person_requests(clause, callback_spans)
+        if person:
             acts.add(Act.REQUEST_PERSON)
+        requested = person or callback
         acts_here: set[Act] = set()
         for act, pattern in _SMALL_TALK:
             spans = [match.span() for match in pattern.finditer(clause) if match.group().strip()]
@@ -395,7 +447,8 @@ def read_utterance(utterance: str) -> Reading:
 
 def recognize_acts(utterance: str) -> set[Act]:
     """The acts in one caller utterance: "thanks, bye" -> {THANKS, GOODBYE};
-    "can I talk to a real person" -> {REQUEST_PERSON}; "I don't need a person" -> set()."""
+    "can I talk to a real person" -> {REQUEST_PERSON}; "I don't need a person" -> set();
+    "please call me back" -> {REQUEST_CALLBACK}."""
     return set(read_utterance(utterance).acts)
 
 

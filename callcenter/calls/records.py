@@ -12,7 +12,12 @@ acknowledgement was lost changes nothing.
 
 A worker that dies mid-call leaves the call `active`; the worker that gets the
 job next opens the same room and takes the call over, with the transcript so
-far (`ResumeState`)."""
+far and where the call's handoff stands (`ResumeState`).
+
+The handoff decision is one of these writes too: it goes through
+`routing.request_human` (queue, offer to the longest-idle agent) in the
+writer's order, so it survives a database blip like everything else, and its
+future tells the agent where the call stands once it is stored."""
 
 from __future__ import annotations
 
@@ -30,6 +35,7 @@ from uuid import UUID
 import asyncpg
 from pydantic import BaseModel, Field
 
+from callcenter.calls import routing
 from callcenter.calls.analysis.base import TurnAnalysis
 from callcenter.calls.handoff import HandoffContext, KnowledgeUsed, TranscriptLine
 from callcenter.db import Database
@@ -62,6 +68,8 @@ class ResumeState(BaseModel):
     transcript: list[TranscriptLine]
     next_turn_index: int
     handoff_requested: bool
+    # Where the call's handoff stood when this worker took it (None: never handed off).
+    handoff_status: routing.HandoffStatus | None = None
 
 
 class TurnRecord(BaseModel):
@@ -145,7 +153,8 @@ class _Analysis:
 @dataclass(frozen=True)
 class _Handoff:
     context: HandoffContext
-    requested_at: datetime
+    # Resolved with the call's handoff state once stored (None if the database refused it).
+    stored: asyncio.Future[routing.HandoffState | None]
 
 
 @dataclass(frozen=True)
@@ -196,7 +205,6 @@ class CallRecorder:
         self._queue: asyncio.Queue[_Write] = asyncio.Queue()
         self._pending = 0
         self._turn_ids: dict[int, UUID] = {}
-        self._handoff_requested = False
         self._closing = False
         self._closed = False
         self._writer: asyncio.Task[None] | None = None
@@ -233,7 +241,7 @@ class CallRecorder:
         caller_identity = _clip(caller_identity, MAX_IDENTITY)
         try:
             async with asyncio.timeout(open_timeout_seconds):
-                state, known_workspace = await _retrying(
+                state, known_workspace = await retrying(
                     lambda: _open_in_database(
                         db, workspace_id, room_name, channel, worker_id, call_id, caller_number, caller_identity
                     ),
@@ -241,7 +249,6 @@ class CallRecorder:
                     tuning.get("retry_max_seconds", 5.0),
                 )
             recorder = cls(db, call_id=state.call_id, workspace_id=known_workspace, worker_id=worker_id, **tuning)
-            recorder._handoff_requested = state.handoff_requested
         except TimeoutError:
             log.error("call %s: the database is unreachable; recording it once it is back", room_name)
             state = ResumeState(
@@ -309,12 +316,14 @@ class CallRecorder:
     def update_analysis(self, analysis: TurnAnalysis, trend: str | None) -> None:
         self._enqueue(_Analysis(analysis, trend if trend in ("improving", "steady", "worsening") else None))
 
-    def request_handoff(self, context: HandoffContext) -> None:
-        """Record the handoff decision; only the first one of a call counts."""
-        if self._handoff_requested:
-            return
-        self._handoff_requested = True
-        self._enqueue(_Handoff(context, _now()))
+    def request_handoff(self, context: HandoffContext) -> asyncio.Future[routing.HandoffState | None]:
+        """Ask for a person (routing.request_human): the call joins the workspace's queue and is offered
+        to the longest-idle available agent. While a request is waiting, offered or connected, another
+        one changes nothing (the first decision counts); after the human handed the call back it queues
+        the call again. The future resolves with the call's handoff state once stored."""
+        stored: asyncio.Future[routing.HandoffState | None] = asyncio.get_running_loop().create_future()
+        self._enqueue(_Handoff(context, stored))
+        return stored
 
     async def close(
         self,
@@ -377,9 +386,10 @@ class CallRecorder:
         one_at_a_time = False
         while remaining:
             chunk = remaining[:1] if one_at_a_time else list(remaining)
+            handoffs: list[tuple[_Handoff, routing.HandoffState]] = []
             try:
                 async with asyncio.timeout(self._attempt_timeout), self._db.as_service() as conn:
-                    await self._apply(conn, chunk)
+                    handoffs = await self._apply(conn, chunk)
             except Exception as error:
                 if is_transient(error):
                     self.stats.retries += 1
@@ -393,14 +403,23 @@ class CallRecorder:
                 self.stats.dropped += 1
                 self.stats.errors.append(repr(error))
                 log.error("call %s: dropping a write the database refuses: %r (%r)", self._call_id, error, chunk[0])
+                if isinstance(chunk[0], _Handoff) and not chunk[0].stored.done():
+                    chunk[0].stored.set_result(None)
             else:
                 self.stats.stored += len(chunk)
                 self.stats.batches += 1
+                for handoff, state in handoffs:  # committed: now the agent may act on it
+                    if not handoff.stored.done():
+                        handoff.stored.set_result(state)
             delay = self._retry_initial
             del remaining[: len(chunk)]
             self._pending -= len(chunk)
 
-    async def _apply(self, conn: asyncpg.Connection, writes: Sequence[_Write]) -> None:
+    async def _apply(
+        self, conn: asyncpg.Connection, writes: Sequence[_Write]
+    ) -> list[tuple[_Handoff, routing.HandoffState]]:
+        """Apply the writes in one transaction; the handoffs among them with the state each left the call in."""
+        handoffs: list[tuple[_Handoff, routing.HandoffState]] = []
         index = 0
         while index < len(writes):
             write = writes[index]
@@ -412,10 +431,15 @@ class CallRecorder:
                 await self._insert_segments(conn, cast(list[_Segment], writes[index:end]))
                 index = end
                 continue
-            await self._apply_one(conn, write)
+            if isinstance(write, _Handoff):
+                context = write.context
+                handoffs.append((write, await routing.request_human(conn, self._call_id, context.reason, context)))
+            else:
+                await self._apply_one(conn, write)
             index += 1
+        return handoffs
 
-    async def _apply_one(self, conn: asyncpg.Connection, write: _Write) -> None:
+    async def _apply_one(self, conn: asyncpg.Connection, write: _CreateCall | _Turn | _Analysis | _Close) -> None:
         if isinstance(write, _CreateCall):
             await self._create_call_late(conn, write)
         elif isinstance(write, _Turn):
@@ -432,16 +456,6 @@ class CallRecorder:
                 analysis.sentiment_label,
                 analysis.sentiment_score,
                 write.trend,
-            )
-        elif isinstance(write, _Handoff):
-            await conn.execute(
-                """update public.calls set handoff_reason = $2::public.call_handoff_reason,
-                          handoff_requested_at = $3, handoff_context = $4::jsonb
-                   where id = $1 and handoff_reason is null""",
-                self._call_id,
-                write.context.reason.value,
-                write.requested_at,
-                write.context.model_dump_json(),
             )
         elif isinstance(write, _Close):
             await conn.execute(
@@ -579,7 +593,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _retrying(attempt: Callable[[], Awaitable[T]], initial: float, maximum: float) -> T:
+async def retrying(attempt: Callable[[], Awaitable[T]], initial: float = 0.25, maximum: float = 5.0) -> T:
+    """Run `attempt` until it succeeds or fails for a reason other than an unreachable database,
+    waiting with capped exponential backoff in between."""
     delay = initial
     while True:
         try:
@@ -587,7 +603,7 @@ async def _retrying(attempt: Callable[[], Awaitable[T]], initial: float, maximum
         except Exception as error:
             if not is_transient(error):
                 raise
-            log.warning("opening a call: database unavailable (%r); retrying in %.2fs", error, delay)
+            log.warning("database unavailable (%r); retrying in %.2fs", error, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, maximum)
 
@@ -653,7 +669,8 @@ async def _open_in_database(
     async with db.as_service() as conn:
         for _ in range(2):  # a second pass only if another worker created the row in between
             existing = await conn.fetchrow(
-                """select id, workspace_id, status::text as status, answered_at, handoff_reason
+                """select id, workspace_id, status::text as status, answered_at, handoff_reason,
+                          handoff_status::text as handoff_status
                    from public.calls where id = $1 or room_name = $2
                    order by (id = $1) desc limit 1 for update""",
                 call_id,
@@ -694,5 +711,6 @@ async def _open_in_database(
                 transcript=[TranscriptLine(speaker=r["speaker"], text=r["text"], at=r["started_at"]) for r in rows],
                 next_turn_index=int(next_turn),
                 handoff_requested=existing["handoff_reason"] is not None,
+                handoff_status=existing["handoff_status"],
             ), workspace_id
     raise DomainError(ErrorKind.CONFLICT, "call_busy", "The call's room is being opened by another worker.")

@@ -1,4 +1,4 @@
-"""Calls whose agent died: found, claimed, handed to a live worker or closed.
+"""Calls nobody is answering: found, claimed, handed to a live worker or closed.
 
 A job that holds a call heartbeats `calls.agent_heartbeat_at` every few
 seconds (CallRecorder). When its worker dies (a crashed host, a SIGKILL),
@@ -17,11 +17,29 @@ by every agent worker (an API or a scheduled Lambda could run the same one):
    a later sweep looks again (without adding a dispatch while one waits);
 4. nobody on the line (room empty or gone) for 5 minutes: claims and closes
    the call as failed, with a summary of the transcript so far.
+
+Calls no agent ever answered: a browser call's row is 'ringing' from the
+moment the API dispatches the agent into its room. When no worker takes the
+dispatch (none registered under the name, a restart, all of them full),
+livekit-server logs "not dispatching agent job since no worker is available",
+keeps the dispatch listed without a job and never tries again: the caller
+would wait in a room with no agent. The sweep finds calls still ringing with
+no holder some seconds after their latest dispatch; when the room has no agent
+and no dispatch that may still bring one (livekit-server still looking for a
+worker, or a worker that took it still starting the job), it dispatches the
+agent again (claimed in one guarded UPDATE of `agent_heartbeat_at`, which for
+a call nobody holds is the time of its latest dispatch). After
+MAX_DISPATCH_ATTEMPTS dispatches found no worker, the call fails with a
+status_detail saying so and its room closes, hanging up on the caller.
+
+Each sweep also moves the handoff queue along (`routing.dispatch_all`: ring
+timeouts expire, waiting calls are offered to free people).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,6 +50,7 @@ import aiohttp
 import asyncpg
 from livekit import api
 
+from callcenter.calls import routing
 from callcenter.calls.agent_settings import load_agent_settings
 from callcenter.calls.dispatch import CallDispatch
 from callcenter.calls.handoff import TranscriptLine
@@ -51,9 +70,31 @@ ABANDONED_AFTER_SECONDS = 300.0
 # Calls looked at per sweep: a host that died with many calls is cleared in a few sweeps.
 MAX_CALLS_PER_SWEEP = 10
 CALLER_LEFT_DETAIL = "The agent's worker stopped during the call and the caller had left before another took over."
+# livekit-server takes up to ~15 s to place a dispatch (5 s to find workers registered under the name, 10 s for
+# one to accept and be assigned); a dispatch still without a job after this found no worker and was dropped.
+DISPATCH_SETTLE_SECONDS = 20.0
+# A worker that accepted a job may wait for a warm job process before the agent joins (the worker's
+# initialize_process_timeout is 90 s): its job counts as on its way for this long.
+JOB_LAUNCH_GRACE_SECONDS = 90.0
+# A ringing call nobody holds is looked at again this long after its latest dispatch.
+UNANSWERED_AFTER_SECONDS = 10.0
+# Dispatches of a ringing call (the API's first one included) before it fails: about a minute of ringing.
+MAX_DISPATCH_ATTEMPTS = 4
+ROOM_GONE_DETAIL = "The call's room closed before an agent answered."
+
+
+def no_agent_detail(attempts: int, agent_name: str) -> str:
+    return (
+        f"No agent answered: {attempts} dispatches to agent {agent_name!r} found no worker to take the call "
+        "(no worker running under that name, or all of them full)."
+    )
+
 
 _LIVE_CALL = "(status = 'active' or (status = 'ringing' and agent_worker_id is not null))"
 _HEARTBEAT = "coalesce(agent_heartbeat_at, answered_at, started_at)"
+_UNANSWERED = "(status = 'ringing' and agent_worker_id is null)"
+# For a call nobody holds, agent_heartbeat_at is when the sweep last dispatched it (the API's dispatch: started_at).
+_LATEST_DISPATCH = "coalesce(agent_heartbeat_at, started_at)"
 
 
 @dataclass(frozen=True)
@@ -138,6 +179,61 @@ async def close_abandoned_call(
     return status.rsplit(" ", 1)[-1] != "0"
 
 
+@dataclass(frozen=True)
+class UnansweredCall:
+    id: UUID
+    workspace_id: UUID
+    room_name: str
+    ringing_seconds: float
+
+
+async def find_unanswered_calls(
+    conn: asyncpg.Connection,
+    *,
+    unanswered_after_seconds: float = UNANSWERED_AFTER_SECONDS,
+    limit: int = MAX_CALLS_PER_SWEEP,
+    workspace_id: UUID | None = None,
+) -> list[UnansweredCall]:
+    """Calls still ringing with no agent holding them, dispatched a while ago, longest ringing first."""
+    rows = await conn.fetch(
+        f"""select id, workspace_id, room_name, extract(epoch from now() - started_at)::float8 as ringing_seconds
+            from public.calls
+            where {_UNANSWERED} and {_LATEST_DISPATCH} < now() - make_interval(secs => $1)
+              and ($3::uuid is null or workspace_id = $3)
+            order by started_at
+            limit $2""",
+        unanswered_after_seconds,
+        limit,
+        workspace_id,
+    )
+    return [UnansweredCall(r["id"], r["workspace_id"], r["room_name"], r["ringing_seconds"]) for r in rows]
+
+
+async def claim_unanswered_call(
+    conn: asyncpg.Connection, call_id: UUID, *, unanswered_after_seconds: float = UNANSWERED_AFTER_SECONDS
+) -> bool:
+    """Record a new dispatch of the call, only if it is still ringing, still unheld and its latest dispatch is
+    still old: of concurrent sweepers exactly one wins, and a worker that took the call meanwhile wins over all."""
+    status = await conn.execute(
+        f"""update public.calls set agent_heartbeat_at = now()
+            where id = $1 and {_UNANSWERED} and {_LATEST_DISPATCH} < now() - make_interval(secs => $2)""",
+        call_id,
+        unanswered_after_seconds,
+    )
+    return status.rsplit(" ", 1)[-1] != "0"
+
+
+async def fail_unanswered_call(conn: asyncpg.Connection, call_id: UUID, *, detail: str) -> bool:
+    """End a call no agent ever answered; False when a worker took it meanwhile (or it ended)."""
+    status = await conn.execute(
+        f"""update public.calls set status = 'failed', ended_at = greatest(now(), started_at), status_detail = $2
+            where id = $1 and {_UNANSWERED}""",
+        call_id,
+        detail,
+    )
+    return status.rsplit(" ", 1)[-1] != "0"
+
+
 # ---------------------------------------------------------------- the room's side
 
 
@@ -151,14 +247,61 @@ class RoomState(StrEnum):
     GONE = "gone"
 
 
+@dataclass(frozen=True)
+class AnswerState:
+    """Where a ringing call's room stands on getting an agent."""
+
+    room_exists: bool
+    agent_in_room: bool
+    # Dispatches of a named agent made to the room so far, and the latest one's agent name.
+    dispatches: int
+    agent_name: str | None
+    # A dispatch that may still bring an agent: livekit-server is still placing it, or a worker took it and is
+    # starting the job. Dispatching again now could put two agents on the call.
+    dispatch_in_flight: bool
+
+
+def _age_seconds(unix_nanos: int, now: float) -> float:
+    return now - unix_nanos / 1e9
+
+
+def dispatch_in_flight(
+    dispatch: api.AgentDispatch,
+    *,
+    now: float,
+    ignore_job_id: str | None = None,
+    settle_seconds: float = DISPATCH_SETTLE_SECONDS,
+    launch_grace_seconds: float = JOB_LAUNCH_GRACE_SECONDS,
+) -> bool:
+    """Whether the dispatch may still bring an agent into the room (see AnswerState.dispatch_in_flight).
+    `ignore_job_id`: a job known to be dead (livekit-server leaves a dead worker's job 'running')."""
+    if not dispatch.state.jobs:
+        return _age_seconds(dispatch.state.created_at, now) < settle_seconds
+    return any(
+        job.state.status in (api.JobStatus.JS_PENDING, api.JobStatus.JS_RUNNING)
+        and _age_seconds(job.state.started_at or dispatch.state.created_at, now) < launch_grace_seconds
+        for job in dispatch.state.jobs
+        if job.id != ignore_job_id
+    )
+
+
+def _named(dispatches: Sequence[api.AgentDispatch]) -> list[api.AgentDispatch]:
+    """The dispatches of a named agent, oldest first (livekit-server lists them in no fixed order). A room also
+    lists an unnamed dispatch without jobs (automatic dispatch, unused with explicit dispatch)."""
+    return sorted((d for d in dispatches if d.agent_name), key=lambda dispatch: dispatch.state.created_at)
+
+
 class CallRoomControl(Protocol):
     """What the sweep needs from the media server."""
 
     async def room_state(self, room_name: str, holder_job_id: str | None) -> RoomState: ...
 
-    async def waiting_dispatch(self, room_name: str) -> bool:
-        """Whether a dispatch of this room still waits for a worker (dispatching again would add a second agent)."""
+    async def waiting_dispatch(self, room_name: str, holder_job_id: str | None = None) -> bool:
+        """Whether a dispatch of this room may still bring an agent, other than the dead holder's job
+        (dispatching again would add a second agent)."""
         ...
+
+    async def answer_state(self, room_name: str) -> AnswerState: ...
 
     async def agent_name(self, room_name: str) -> str | None:
         """The agent name the room was dispatched to before."""
@@ -172,8 +315,25 @@ class CallRoomControl(Protocol):
 class LiveKitRoomControl:
     """CallRoomControl on LiveKit's server API (RoomService and AgentDispatchService)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        dispatch_settle_seconds: float = DISPATCH_SETTLE_SECONDS,
+        job_launch_grace_seconds: float = JOB_LAUNCH_GRACE_SECONDS,
+    ) -> None:
         self._settings = settings
+        self._settle = dispatch_settle_seconds
+        self._launch_grace = job_launch_grace_seconds
+
+    def _in_flight(self, dispatch: api.AgentDispatch, now: float, ignore_job_id: str | None = None) -> bool:
+        return dispatch_in_flight(
+            dispatch,
+            now=now,
+            ignore_job_id=ignore_job_id,
+            settle_seconds=self._settle,
+            launch_grace_seconds=self._launch_grace,
+        )
 
     async def room_state(self, room_name: str, holder_job_id: str | None) -> RoomState:
         async with livekit_api(self._settings) as client:
@@ -193,17 +353,36 @@ class LiveKitRoomControl:
         async with livekit_api(self._settings) as client:
             return list(await client.agent_dispatch.list_dispatch(room_name))
 
-    async def waiting_dispatch(self, room_name: str) -> bool:
-        # A room also lists an unnamed dispatch without jobs (automatic dispatch, unused with explicit dispatch).
+    async def _named_dispatches(self, room_name: str) -> list[api.AgentDispatch]:
+        return _named(await self._dispatches(room_name))
+
+    async def waiting_dispatch(self, room_name: str, holder_job_id: str | None = None) -> bool:
+        now = time.time()
         return any(
-            not dispatch.state.jobs or any(job.state.status == api.JobStatus.JS_PENDING for job in dispatch.state.jobs)
-            for dispatch in await self._dispatches(room_name)
-            if dispatch.agent_name
+            self._in_flight(dispatch, now, holder_job_id) for dispatch in await self._named_dispatches(room_name)
         )
 
     async def agent_name(self, room_name: str) -> str | None:
-        named = [d for d in await self._dispatches(room_name) if d.agent_name]
+        named = await self._named_dispatches(room_name)
         return named[-1].agent_name if named else None
+
+    async def answer_state(self, room_name: str) -> AnswerState:
+        async with livekit_api(self._settings) as client:
+            rooms = await client.room.list_rooms(api.ListRoomsRequest(names=[room_name]))
+            if not any(room.name == room_name for room in rooms.rooms):
+                return AnswerState(
+                    room_exists=False, agent_in_room=False, dispatches=0, agent_name=None, dispatch_in_flight=False
+                )
+            listed = await client.room.list_participants(api.ListParticipantsRequest(room=room_name))
+            named = _named(await client.agent_dispatch.list_dispatch(room_name))
+        now = time.time()
+        return AnswerState(
+            room_exists=True,
+            agent_in_room=any(p.kind == api.ParticipantInfo.Kind.AGENT for p in listed.participants),
+            dispatches=len(named),
+            agent_name=named[-1].agent_name if named else None,
+            dispatch_in_flight=any(self._in_flight(dispatch, now) for dispatch in named),
+        )
 
     async def dispatch(self, room_name: str, agent_name: str, dispatch: CallDispatch) -> None:
         async with livekit_api(self._settings) as client:
@@ -227,6 +406,8 @@ class Outcome(StrEnum):
     REDISPATCHED = "redispatched"
     DISPATCH_WAITING = "dispatch_waiting"
     CLOSED = "closed"
+    # Dispatched MAX_DISPATCH_ATTEMPTS times and no worker took it: failed, room closed.
+    NO_AGENT = "no_agent"
 
 
 @dataclass(frozen=True)
@@ -247,6 +428,8 @@ class CallSweeper:
         default_agent_name: str,
         stale_after_seconds: float = STALE_AFTER_SECONDS,
         abandoned_after_seconds: float = ABANDONED_AFTER_SECONDS,
+        unanswered_after_seconds: float = UNANSWERED_AFTER_SECONDS,
+        max_dispatch_attempts: int = MAX_DISPATCH_ATTEMPTS,
         workspace_id: UUID | None = None,
     ) -> None:
         self._db = db
@@ -256,24 +439,42 @@ class CallSweeper:
         self._default_agent_name = default_agent_name
         self._stale_after = stale_after_seconds
         self._abandoned_after = max(abandoned_after_seconds, stale_after_seconds)
+        self._unanswered_after = unanswered_after_seconds
+        self._max_dispatch_attempts = max(1, max_dispatch_attempts)
         self._workspace_id = workspace_id
 
     async def sweep(self, limit: int = MAX_CALLS_PER_SWEEP) -> list[SweepResult]:
-        """Look at the stale calls once; what was done to each (calls left alone are not listed)."""
+        """Look at the stale and the unanswered calls once, and move the handoff queue along; what was done to
+        each call (calls left alone are not listed)."""
+        await self._dispatch_handoffs()
         async with self._db.as_service() as conn:
             stale = await find_stale_calls(
                 conn, stale_after_seconds=self._stale_after, limit=limit, workspace_id=self._workspace_id
             )
+            unanswered = await find_unanswered_calls(
+                conn, unanswered_after_seconds=self._unanswered_after, limit=limit, workspace_id=self._workspace_id
+            )
         results: list[SweepResult] = []
-        for call in stale:
+        calls: list[StaleCall | UnansweredCall] = [*stale, *unanswered]
+        for call in calls:
             try:
-                outcome = await self._handle(call)
+                outcome = await (self._handle(call) if isinstance(call, StaleCall) else self._answer(call))
             except (DomainError, api.ServerError, aiohttp.ClientError, TimeoutError) as error:
                 log.warning("call %s: could not check on it (%r); next sweep", call.id, error)
                 continue
             if outcome is not None:
                 results.append(SweepResult(call.id, call.room_name, outcome))
         return results
+
+    async def _dispatch_handoffs(self) -> None:
+        try:
+            async with self._db.as_service() as conn:
+                offers = await routing.dispatch_all(conn)
+        except (DomainError, asyncpg.PostgresError, OSError) as error:
+            log.warning("the handoff queue could not be moved along (%r); next sweep", error)
+            return
+        if offers:
+            log.info("offered %d waiting call(s) to people", offers)
 
     async def _claim(self, call: StaleCall, stale_after: float) -> bool:
         async with self._db.as_service() as conn:
@@ -287,7 +488,7 @@ class CallSweeper:
             if not await self._claim(call, self._stale_after):
                 return None
             log.warning("call %s: its agent (%s) is gone and the caller is waiting", call.id, call.holder)
-            if await self._rooms.waiting_dispatch(call.room_name):
+            if await self._rooms.waiting_dispatch(call.room_name, call.holder_job_id):
                 log.info("call %s: a dispatch still waits for a worker; not adding another", call.id)
                 return Outcome.DISPATCH_WAITING
             agent_name = await self._rooms.agent_name(call.room_name) or self._default_agent_name
@@ -303,6 +504,41 @@ class CallSweeper:
         if state is RoomState.NO_CALLER:
             await self._rooms.close_room(call.room_name)
         return Outcome.CLOSED
+
+    async def _answer(self, call: UnansweredCall) -> Outcome | None:
+        """A call ringing with no agent: leave it to an agent on its way, dispatch again, or give up."""
+        state = await self._rooms.answer_state(call.room_name)
+        if not state.room_exists:
+            # Rooms of calls being set up (or rows tests make) may not exist yet: only long-gone rooms end calls.
+            if call.ringing_seconds < self._abandoned_after:
+                return None
+            async with self._db.as_service() as conn:
+                closed = await fail_unanswered_call(conn, call.id, detail=ROOM_GONE_DETAIL)
+            return Outcome.CLOSED if closed else None
+        if state.agent_in_room or state.dispatch_in_flight:
+            return None
+        agent_name = state.agent_name or self._default_agent_name
+        if state.dispatches >= self._max_dispatch_attempts:
+            async with self._db.as_service() as conn:
+                failed = await fail_unanswered_call(conn, call.id, detail=no_agent_detail(state.dispatches, agent_name))
+            if not failed:
+                return None
+            log.warning("call %s: %d dispatches to %r found no worker; failed", call.id, state.dispatches, agent_name)
+            await self._rooms.close_room(call.room_name)
+            return Outcome.NO_AGENT
+        async with self._db.as_service() as conn:
+            if not await claim_unanswered_call(conn, call.id, unanswered_after_seconds=self._unanswered_after):
+                return None
+        await self._rooms.dispatch(
+            call.room_name, agent_name, CallDispatch(workspace_id=call.workspace_id, call_id=call.id)
+        )
+        log.warning(
+            "call %s: ringing with no agent after %d dispatch(es); dispatched %r again",
+            call.id,
+            state.dispatches,
+            agent_name,
+        )
+        return Outcome.REDISPATCHED
 
     async def _close(self, call: StaleCall) -> None:
         async with self._db.as_service() as conn:

@@ -21,6 +21,7 @@ from lambdas.api.routers import (
     auth_hooks,
     businesses,
     calls,
+    console,
     email_policy,
     invitations,
     knowledge,
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         knowledge_uploads.hooks_router,
         agent_settings.router,
         calls.router,
+        console.router,
         email_policy.router,
         auth_hooks.router,
     ):

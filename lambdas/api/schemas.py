@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from callcenter.calls.routing import Disposition, HandoffStatus
 from callcenter.knowledge.search import SearchResult
 from callcenter.tenancy import BusinessRole, BusinessSummary, Invitation, WorkspaceRole, WorkspaceSummary
 
@@ -122,6 +123,9 @@ class SaveEscalationRules(BaseModel):
     account_access_topics: list[AgentLabel] = Field(
         max_length=50, description="Topic labels that need a person with account access"
     )
+    ring_timeout_seconds: int = Field(
+        default=20, ge=5, le=120, description="Seconds an offer rings for one person before it moves to the next"
+    )
 
 
 class SaveAgentSettings(BaseModel):
@@ -146,3 +150,30 @@ class EndedCall(BaseModel):
     call_id: str
     # False when the room was already gone (the call had ended on its own).
     room_closed: bool
+
+
+# ---------------------------------------------------------------- human agents' console
+
+Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+
+
+class SetPresence(BaseModel):
+    status: Literal["available", "away", "offline"] = Field(
+        description="on_call and wrap_up are set by the system (taking a call, handing it back, wrapping up)"
+    )
+
+
+class WrapUp(BaseModel):
+    disposition: Disposition
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=8000)] = Field(
+        default="", description="Replaces the call's summary when not empty"
+    )
+    notes: Notes = ""
+
+
+class HandedBack(BaseModel):
+    handoff_status: HandoffStatus
+
+
+class CompleteCallback(BaseModel):
+    notes: Notes = ""

@@ -17,6 +17,7 @@ from livekit.agents import AgentSession, ConversationItemAddedEvent, llm
 
 from agent_container.call_agent import CallAgent
 from agent_container.conversation import CallConversation
+from agent_container.handoff_flow import HandoffFlow
 from agent_container.knowledge import KnowledgeRetriever
 from agent_container.providers import SharedModels
 from callcenter.calls.agent_settings import AgentSettings, EscalationRules, load_agent_settings
@@ -49,6 +50,10 @@ Our support team is available Monday to Friday, 8 am to 6 pm Eastern time.
 On weekends you can reach us by email.
 """,
 }
+
+
+# The handoff flow follows the queue this often in these tests (1 s in a call).
+HANDOFF_TICK_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,7 @@ class CallUnderTest:
     conversation: CallConversation
     recorder: CallRecorder
     ended: list[str]
+    flow: HandoffFlow
 
     @property
     def call_id(self) -> uuid.UUID:
@@ -170,7 +176,10 @@ async def start_call(
 
     @asynccontextmanager
     async def factory(
-        workspace_id: uuid.UUID, room_name: str | None = None, **escalation: object
+        workspace_id: uuid.UUID,
+        room_name: str | None = None,
+        position_update_seconds: float = 60.0,
+        **escalation: object,
     ) -> AsyncIterator[CallUnderTest]:
         agent_settings = await agent_settings_for(pool, workspace_id, **escalation)
         recorder, resume = await CallRecorder.open(
@@ -195,6 +204,14 @@ async def start_call(
         )
         ended: list[str] = []
         conversation.end_call = lambda: ended.append("goodbye")
+        flow = HandoffFlow(
+            conversation,
+            database,
+            workspace_id=workspace_id,
+            reconnect_grace_seconds=1.0,
+            tick_seconds=HANDOFF_TICK_SECONDS,
+            position_update_seconds=position_update_seconds,
+        )
         agent = CallAgent(conversation)
         async with AgentSession[None](llm=models.grounded_llm(), vad=None) as session:
 
@@ -205,11 +222,12 @@ async def start_call(
 
             await session.start(agent)
             await asyncio.wait_for(agent.opening_said(), 10)
-            call = CallUnderTest(session, agent, conversation, recorder, ended)
+            call = CallUnderTest(session, agent, conversation, recorder, ended, flow)
             opened.append(call)
             try:
                 yield call
             finally:
+                await flow.aclose()
                 await conversation.close()
 
     yield factory

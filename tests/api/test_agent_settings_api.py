@@ -67,6 +67,7 @@ async def test_new_workspaces_get_default_settings_every_member_reads(
         "max_unanswered_questions": 2,
         "negative_sentiment_threshold": pytest.approx(-0.6),
         "account_access_topics": ["account changes", "payment details"],
+        "ring_timeout_seconds": 20,
     }
     assert "talk to a person" in body["intent_labels"]
     assert "payment details" in body["topic_labels"]
@@ -96,6 +97,7 @@ async def test_a_manager_saves_settings_and_they_persist(
             "max_unanswered_questions": 3,
             "negative_sentiment_threshold": -0.4,
             "account_access_topics": ["billing", "Account Changes"],
+            "ring_timeout_seconds": 30,
         },
     )
     saved = await api.put(agent_url(ws), headers=ws.owner.headers, json=change)
@@ -108,6 +110,7 @@ async def test_a_manager_saves_settings_and_they_persist(
     assert body["escalation"]["max_unanswered_questions"] == 3
     assert body["escalation"]["negative_sentiment_threshold"] == -0.4  # exactly, though stored as float4
     assert body["escalation"]["account_access_topics"] == ["billing", "Account Changes"]
+    assert body["escalation"]["ring_timeout_seconds"] == 30
     assert body["topic_labels"] == ["orders", "returns", "billing", "account changes"]
 
     again = (await api.get(agent_url(ws), headers=ws.owner.headers)).json()
@@ -173,6 +176,7 @@ def _with(path: str, value: Any) -> dict[str, Any]:
         (_with("topic_labels", ["t" * 101]), "topic_labels.0", "too long"),
         (_with("escalation.max_unanswered_questions", 21), "escalation.max_unanswered_questions", "less than"),
         (_with("escalation.max_unanswered_questions", -1), "escalation.max_unanswered_questions", "greater than"),
+        (_with("escalation.ring_timeout_seconds", 3), "escalation.ring_timeout_seconds", "greater than"),
         (_with("escalation.negative_sentiment_threshold", -1.5), "escalation.negative_sentiment_threshold", "-1"),
         (_with("escalation.negative_sentiment_threshold", 1.01), "escalation.negative_sentiment_threshold", "1"),
         (_with("escalation.account_access_topics", ["refund fraud"]), "escalation.account_access_topics", "topic"),

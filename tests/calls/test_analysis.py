@@ -18,8 +18,7 @@ from callcenter.calls.analysis.openai import OpenAICallAnalyzer
 from callcenter.knowledge.embeddings import Embedder, EmbeddingError, get_embedder
 from callcenter.settings import Settings
 from tests.calls.conftest import agent_settings
-from tests.calls.openai_chat_fake import API_KEY, ChatScript, Reply, fake_chat_completions
-from tests.knowledge.openai_fake import error
+from tests.fakes.openai_server import API_KEY, Reply, Script, error, fake_openai
 
 
 class CountingEmbedder:
@@ -197,8 +196,8 @@ def test_registry_follows_configuration(options: dict[str, Any], kind: type) -> 
 
 
 @pytest.fixture
-def chat() -> Iterator[tuple[str, ChatScript]]:
-    with fake_chat_completions() as served:
+def chat() -> Iterator[tuple[str, Script]]:
+    with fake_openai() as served:
         yield served
 
 
@@ -209,7 +208,7 @@ def openai_analyzer(base_url: str, local: LocalCallAnalyzer, *, timeout: float =
 
 
 async def test_openai_sends_a_strict_schema_restricted_to_the_workspace_labels(
-    chat: tuple[str, ChatScript], local: LocalCallAnalyzer
+    chat: tuple[str, Script], local: LocalCallAnalyzer
 ) -> None:
     base_url, script = chat
     settings = agent_settings()
@@ -232,9 +231,9 @@ async def test_openai_sends_a_strict_schema_restricted_to_the_workspace_labels(
         intent="cancel service", topic="account changes", sentiment_label="negative", sentiment_score=-0.4
     )
     [request] = script.requests
-    assert request["path"] == "/v1/chat/completions"
-    assert request["auth"] == f"Bearer {API_KEY}"
-    body = request["body"]
+    assert request.path == "/v1/chat/completions"
+    assert request.auth == f"Bearer {API_KEY}"
+    body = request.body
     assert body["model"] == "gpt-4.1-mini"
     schema = body["response_format"]["json_schema"]
     assert body["response_format"]["type"] == "json_schema" and schema["strict"] is True
@@ -251,7 +250,7 @@ async def test_openai_sends_a_strict_schema_restricted_to_the_workspace_labels(
 
 
 async def test_openai_answer_chosen_by_the_fake_model_from_the_schema(
-    chat: tuple[str, ChatScript], local: LocalCallAnalyzer
+    chat: tuple[str, Script], local: LocalCallAnalyzer
 ) -> None:
     base_url, script = chat
     result = await openai_analyzer(base_url, local).analyze("I have a billing question", [], agent_settings())
@@ -261,7 +260,7 @@ async def test_openai_answer_chosen_by_the_fake_model_from_the_schema(
     assert len(script.requests) == 1
 
 
-def _failure(script: ChatScript, kind: str) -> None:
+def _failure(script: Script, kind: str) -> None:
     if kind == "server error":
         script.failures.append((500, {}, error(500, "The server had an error", "server_error", None)[1]))
     elif kind == "rate limit":
@@ -303,7 +302,7 @@ def _failure(script: ChatScript, kind: str) -> None:
     ],
 )
 async def test_openai_falls_back_to_the_offline_analysis(
-    chat: tuple[str, ChatScript], local: LocalCallAnalyzer, kind: str
+    chat: tuple[str, Script], local: LocalCallAnalyzer, kind: str
 ) -> None:
     base_url, script = chat
     _failure(script, kind)
@@ -316,7 +315,7 @@ async def test_openai_falls_back_to_the_offline_analysis(
 
 
 async def test_openai_timeout_falls_back_without_waiting_for_the_api(
-    chat: tuple[str, ChatScript], local: LocalCallAnalyzer
+    chat: tuple[str, Script], local: LocalCallAnalyzer
 ) -> None:
     base_url, script = chat
     script.delay = 3.0
@@ -327,7 +326,7 @@ async def test_openai_timeout_falls_back_without_waiting_for_the_api(
 
 
 async def test_openai_unreachable_falls_back(local: LocalCallAnalyzer) -> None:
-    with fake_chat_completions() as (base_url, _):
+    with fake_openai() as (base_url, _):
         pass  # the port is closed again
     result = await openai_analyzer(base_url, local).analyze("Where is my parcel?", [], agent_settings())
     assert result.topic == "orders and shipping"

@@ -21,8 +21,7 @@ from callcenter.calls.summary import (
 )
 from callcenter.settings import Settings
 from tests.calls.conftest import agent_settings
-from tests.calls.openai_chat_fake import API_KEY, Reply, fake_chat_completions
-from tests.knowledge.openai_fake import error
+from tests.fakes.openai_server import API_KEY, Reply, error, fake_openai
 
 Speaker = Literal["customer", "ai", "human"]
 
@@ -131,7 +130,7 @@ async def test_local_summary_is_deterministic_and_bounded() -> None:
 
 
 async def test_openai_summary_sends_the_transcript_and_returns_the_models_text() -> None:
-    with fake_chat_completions() as (base_url, script):
+    with fake_openai() as (base_url, script):
         script.replies.append(Reply(content="  The caller asked about refunds and gift cards.  "))
         summarizer = OpenAICallSummarizer(ChatCompletions(API_KEY, base_url=base_url, model="gpt-4.1-mini"))
         turns = [
@@ -147,7 +146,7 @@ async def test_openai_summary_sends_the_transcript_and_returns_the_models_text()
         )
     assert summary == "The caller asked about refunds and gift cards."
     [request] = script.requests
-    body = request["body"]
+    body = request.body
     assert "response_format" not in body
     assert "Alex" in body["messages"][0]["content"] and "Support" in body["messages"][0]["content"]
     user = body["messages"][1]["content"]
@@ -159,7 +158,7 @@ async def test_openai_summary_sends_the_transcript_and_returns_the_models_text()
 
 @pytest.mark.parametrize("failure", ["server error", "refusal", "timeout"])
 async def test_openai_summary_falls_back_to_the_local_one(failure: str) -> None:
-    with fake_chat_completions() as (base_url, script):
+    with fake_openai() as (base_url, script):
         if failure == "server error":
             script.failures.append((503, {}, error(503, "The engine is overloaded", "server_error", None)[1]))
         elif failure == "refusal":

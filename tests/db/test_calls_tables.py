@@ -20,7 +20,11 @@ from .dbkit import (
 )
 
 CLIENT_ROLES = ("anon", "authenticated")
-SERVICE_WRITTEN = ("calls", "call_transcript_segments", "call_turns")
+SERVICE_WRITTEN = (
+    "calls", "call_transcript_segments", "call_turns",
+    # Written by the routing functions and the worker only (test_handoff_routing, test_handoff_grants).
+    "agent_presence", "call_offers", "callback_tasks", "copilot_suggestions",
+)
 EDITABLE = {
     "agent_name",
     "greeting",
@@ -33,6 +37,7 @@ EDITABLE = {
     "account_access_topics",
     "intent_labels",
     "topic_labels",
+    "ring_timeout_seconds",
     "updated_by",
 }
 
@@ -43,13 +48,14 @@ async def test_every_new_workspace_gets_default_agent_settings(conn: Conn) -> No
     second = await add_workspace(conn, business, "Billing")
     rows = await conn.fetch(
         """select workspace_id, business_id, agent_name, greeting, handoff_on_request, max_unanswered_questions,
-                  negative_sentiment_threshold, account_access_topics, intent_labels, topic_labels
+                  negative_sentiment_threshold, account_access_topics, intent_labels, topic_labels, ring_timeout_seconds
            from public.agent_settings where business_id = $1 order by created_at, workspace_id""",
         business,
     )
     assert {r["workspace_id"] for r in rows} == {first, second}
     for row in rows:
         assert (row["agent_name"], row["handoff_on_request"], row["max_unanswered_questions"]) == ("Alex", True, 2)
+        assert row["ring_timeout_seconds"] == 20
         assert row["greeting"] == "Hello, thanks for calling. How can I help you today?"
         assert row["negative_sentiment_threshold"] == pytest.approx(-0.6)
         assert row["account_access_topics"] == ["account changes", "payment details"]
@@ -117,7 +123,8 @@ async def test_managers_edit_within_the_checks(conn: Conn, world: World) -> None
         conn,
         world.ws_admin,
         """update public.agent_settings set agent_name = 'Riley', max_unanswered_questions = 0,
-                  negative_sentiment_threshold = -0.3, intent_labels = array['refund', 'talk to a person']
+                  ring_timeout_seconds = 30, negative_sentiment_threshold = -0.3,
+                  intent_labels = array['refund', 'talk to a person']
            where workspace_id = $1""",
         world.ws,
     )
@@ -128,6 +135,8 @@ async def test_managers_edit_within_the_checks(conn: Conn, world: World) -> None
         "negative_sentiment_threshold = -1.5",
         "language = 'English'",
         "intent_labels = '{}'",
+        "ring_timeout_seconds = 4",
+        "ring_timeout_seconds = 121",
     ):
         refusal = await refused(
             conn, world.ws_admin, f"update public.agent_settings set {assignment} where workspace_id = $1", world.ws

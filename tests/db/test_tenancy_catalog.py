@@ -11,6 +11,8 @@ REALTIME_TABLES = {
     "public.workspace_members", "public.invitations", "public.knowledge_sources",
     # Calls: agent settings edited in the web app, the live call list, transcript and analysis.
     "public.agent_settings", "public.calls", "public.call_transcript_segments", "public.call_turns",
+    # Handoff: the team board, offers ringing in the console, callback tasks, copilot suggestions.
+    "public.agent_presence", "public.call_offers", "public.callback_tasks", "public.copilot_suggestions",
 }
 CLIENT_ROLES = ("anon", "authenticated")
 

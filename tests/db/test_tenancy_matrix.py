@@ -7,7 +7,7 @@ For every "cannot" cell the very same statement is then run as `postgres` and
 must affect exactly one row: the refusal comes from privileges and policies,
 not from a statement that would have done nothing anyway.
 
-15 tables x 4 operations x 8 actors = 480 cells.
+19 tables x 4 operations x 8 actors = 608 cells.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from dataclasses import dataclass
 import asyncpg
 import pytest
 
-from .dbkit import INSUFFICIENT_PRIVILEGE, Actor, Conn, World, acting, rowcount, token_hash, vector_text
+from .dbkit import INSUFFICIENT_PRIVILEGE, Actor, Conn, Pool, World, acting, rowcount, token_hash, vector_text
 
 TABLES = (
     "profiles", "businesses", "business_members", "workspaces", "workspace_members", "invitations",
     "knowledge_sources", "knowledge_documents", "knowledge_chunks", "knowledge_jobs", "knowledge_embedding_models",
     "agent_settings", "calls", "call_transcript_segments", "call_turns",
+    "agent_presence", "call_offers", "callback_tasks", "copilot_suggestions",
 )
 OPERATIONS = ("select", "insert", "update", "delete")
 # Relationship of each actor to business A and its workspace `ws` (the target rows).
@@ -283,6 +284,65 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ("call_turns", "delete"): Cell(
         "delete from public.call_turns where id = $1",
         lambda w, a: (w.calls.turn,), NOBODY),
+    # The colleague's presence in `ws`: members see the team board; presence
+    # changes only through set_presence / presence_heartbeat (test_handoff_routing).
+    ("agent_presence", "select"): Cell(
+        "select count(*) from public.agent_presence where workspace_id = $1 and user_id = $2",
+        lambda w, a: (w.ws, w.colleague.uid), SEES_WORKSPACE),
+    ("agent_presence", "insert"): Cell(
+        """insert into public.agent_presence (workspace_id, business_id, user_id, status)
+           values ($1, $2, $3, 'offline')""",
+        lambda w, a: (w.ws, w.business, w.agent_out.uid), NOBODY),
+    ("agent_presence", "update"): Cell(
+        """update public.agent_presence set status = 'available', available_since = now()
+           where workspace_id = $1 and user_id = $2""",
+        lambda w, a: (w.ws, w.colleague.uid), NOBODY),
+    ("agent_presence", "delete"): Cell(
+        "delete from public.agent_presence where workspace_id = $1 and user_id = $2",
+        lambda w, a: (w.ws, w.colleague.uid), NOBODY),
+    # An offer of the call to the colleague: they and the managers read it;
+    # offers are made, accepted and declined only through the routing functions.
+    ("call_offers", "select"): Cell(
+        "select count(*) from public.call_offers where call_id = $1 and user_id = $2",
+        lambda w, a: (w.calls.call, w.colleague.uid), MANAGES_WORKSPACE),
+    ("call_offers", "insert"): Cell(
+        """insert into public.call_offers (call_id, workspace_id, user_id, status, expires_at)
+           values ($1, $2, $3, 'ringing', now() + interval '20 seconds')""",
+        lambda w, a: (w.calls.call, w.ws, w.uid_of(a)), NOBODY),
+    ("call_offers", "update"): Cell(
+        "update public.call_offers set status = 'accepted' where call_id = $1 and user_id = $2",
+        lambda w, a: (w.calls.call, w.colleague.uid), NOBODY),
+    ("call_offers", "delete"): Cell(
+        "delete from public.call_offers where call_id = $1 and user_id = $2",
+        lambda w, a: (w.calls.call, w.colleague.uid), NOBODY),
+    # The call's open callback task: members read it, complete_callback_task closes it.
+    ("callback_tasks", "select"): Cell(
+        "select count(*) from public.callback_tasks where call_id = $1",
+        lambda w, a: (w.calls.call,), SEES_WORKSPACE),
+    ("callback_tasks", "insert"): Cell(
+        """insert into public.callback_tasks (workspace_id, business_id, call_id, note, status)
+           values ($1, $2, $3, 'Injected', 'done')""",
+        lambda w, a: (w.ws, w.business, w.calls.call), NOBODY),
+    ("callback_tasks", "update"): Cell(
+        "update public.callback_tasks set status = 'done' where call_id = $1",
+        lambda w, a: (w.calls.call,), NOBODY),
+    ("callback_tasks", "delete"): Cell(
+        "delete from public.callback_tasks where call_id = $1",
+        lambda w, a: (w.calls.call,), NOBODY),
+    # A copilot suggestion for the colleague: theirs and the managers' to read, the worker's to write.
+    ("copilot_suggestions", "select"): Cell(
+        "select count(*) from public.copilot_suggestions where call_id = $1 and for_user_id = $2",
+        lambda w, a: (w.calls.call, w.colleague.uid), MANAGES_WORKSPACE),
+    ("copilot_suggestions", "insert"): Cell(
+        """insert into public.copilot_suggestions (call_id, workspace_id, for_user_id, say)
+           values ($1, $2, $3, 'Tell them refunds are never given.')""",
+        lambda w, a: (w.calls.call, w.ws, w.uid_of(a)), NOBODY),
+    ("copilot_suggestions", "update"): Cell(
+        "update public.copilot_suggestions set say = 'Changed' where call_id = $1 and for_user_id = $2",
+        lambda w, a: (w.calls.call, w.colleague.uid), NOBODY),
+    ("copilot_suggestions", "delete"): Cell(
+        "delete from public.copilot_suggestions where call_id = $1 and for_user_id = $2",
+        lambda w, a: (w.calls.call, w.colleague.uid), NOBODY),
 }
 
 CASES = [
@@ -333,7 +393,7 @@ async def _run(conn: Conn, op: str, sql: str, args: tuple[object, ...]) -> int:
 
 def test_matrix_is_complete() -> None:
     assert set(MATRIX) == {(t, o) for t in TABLES for o in OPERATIONS}
-    assert len(CASES) == len(TABLES) * len(OPERATIONS) * len(ACTORS) == 480
+    assert len(CASES) == len(TABLES) * len(OPERATIONS) * len(ACTORS) == 608
     # Every table has at least one "can" cell, so no row of the matrix is vacuous.
     for table in TABLES:
         assert any(MATRIX[(table, op)].allowed for op in OPERATIONS), table
@@ -350,7 +410,35 @@ async def test_matrix_covers_every_public_table(conn: Conn) -> None:
     assert set(TABLES) <= {r["relname"] for r in tables}
 
 
+@pytest.fixture(scope="module")
+async def handoff_rows(pool: Pool, world: World) -> None:
+    """The handoff rows the cells above target, on the world's finished call (committed;
+    they go with the world's business)."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            """insert into public.agent_presence (workspace_id, business_id, user_id, status, available_since)
+               values ($1, $2, $3, 'available', now())""",
+            world.ws, world.business, world.colleague.uid,
+        )
+        await conn.execute(
+            """insert into public.call_offers (call_id, workspace_id, user_id, status, expires_at, responded_at)
+               values ($1, $2, $3, 'withdrawn', now() + interval '20 seconds', now())""",
+            world.calls.call, world.ws, world.colleague.uid,
+        )
+        await conn.execute(
+            """insert into public.callback_tasks (workspace_id, business_id, call_id, caller_number, note)
+               values ($1, $2, $3, '+15550001111', 'Call back about the refund')""",
+            world.ws, world.business, world.calls.call,
+        )
+        await conn.execute(
+            """insert into public.copilot_suggestions (call_id, workspace_id, for_user_id, question, say, steps)
+               values ($1, $2, $3, 'How long do refunds take?', 'Refunds take 30 days.', '["Check the order"]')""",
+            world.calls.call, world.ws, world.colleague.uid,
+        )
+
+
 @pytest.mark.parametrize(("table", "op", "actor", "allowed"), CASES)
+@pytest.mark.usefixtures("handoff_rows")
 async def test_cell(conn: Conn, world: World, table: str, op: str, actor: str, allowed: bool) -> None:
     cell = MATRIX[(table, op)]
     args = cell.args(world, actor)

@@ -16,7 +16,7 @@ from callcenter.knowledge.embeddings import local as local_module
 from callcenter.knowledge.embeddings.local import MiniLmEmbedder
 from callcenter.knowledge.embeddings.openai import OpenAIEmbedder
 from callcenter.settings import Settings
-from tests.knowledge.openai_fake import API_KEY, fake_openai, fake_vector
+from tests.fakes.openai_server import API_KEY, fake_openai, fake_vector
 
 # ---------------------------------------------------------------- local
 
@@ -128,11 +128,11 @@ async def test_openai_client_sends_the_documented_request_and_orders_by_index() 
     assert vectors[4] == pytest.approx(fake_vector("fifth", 1536))
     # Empty strings are refused by the API: sent as a space.
     assert vectors[2] == pytest.approx(fake_vector(" ", 1536))
-    assert [r["body"]["input"] for r in script.requests] == [["first", "second", " "], ["fourth", "fifth"]]
-    assert all(r["path"] == "/v1/embeddings" for r in script.requests)
-    assert all(r["auth"] == f"Bearer {API_KEY}" for r in script.requests)
-    assert all(r["body"]["model"] == "text-embedding-3-small" for r in script.requests)
-    assert all(r["body"]["encoding_format"] == "float" for r in script.requests)
+    assert [r.body["input"] for r in script.requests] == [["first", "second", " "], ["fourth", "fifth"]]
+    assert all(r.path == "/v1/embeddings" for r in script.requests)
+    assert all(r.auth == f"Bearer {API_KEY}" for r in script.requests)
+    assert all(r.body["model"] == "text-embedding-3-small" for r in script.requests)
+    assert all(r.body["encoding_format"] == "float" for r in script.requests)
 
 
 async def test_openai_client_retries_rate_limits_and_server_errors() -> None:

@@ -25,7 +25,7 @@ from callcenter.knowledge.types import ExtractedDocument, Section
 from callcenter.settings import Settings
 from lambdas.ingest.worker import Worker
 from tests.db.dbkit import DATABASE_URL, Conn, acting, create_business, create_user
-from tests.knowledge.openai_fake import API_KEY, fake_openai
+from tests.fakes.openai_server import API_KEY, fake_openai
 
 MINILM = "minilm-l6-v2-int8"
 OPENAI_SMALL = "text-embedding-3-small"

@@ -32,7 +32,7 @@ from callcenter.knowledge.embeddings import get_embedder
 from callcenter.knowledge.markdown import markdown_to_document
 from callcenter.settings import Settings
 from tests.db import dbkit
-from tests.providers.openai_fake import API_KEY, Script, fake_openai
+from tests.fakes.openai_server import API_KEY, Script, fake_openai
 
 ARTICLES = {
     "Refunds": (
@@ -56,8 +56,7 @@ def fake() -> Iterator[tuple[str, Script]]:
 def script(fake: tuple[str, Script]) -> Script:
     """The fake's script, back to answering normally with an empty log."""
     _, current = fake
-    current.mode = "ok"
-    current.requests.clear()
+    current.reset()
     return current
 
 

@@ -22,8 +22,8 @@ from livekit.agents import stt, tts
 from agent_container.providers import SharedModels, VoiceProviders
 from agent_container.providers.openai import LLM_ATTEMPT_TIMEOUT_SECONDS
 from callcenter.settings import Settings
+from tests.fakes.openai_server import API_KEY, SPEECH_RATE, Mode, Script
 from tests.providers.conftest import TextCallFactory
-from tests.providers.openai_fake import API_KEY, SPEECH_RATE, Mode, Script
 
 QUESTION = "How long do refunds take?"
 # Words of the knowledge base's answer (the grounded responder quotes the passage).

@@ -151,6 +151,8 @@ export type EscalationRules = {
   negative_sentiment_threshold: number;
   /** Topic labels that need a person with account access. */
   account_access_topics: string[];
+  /** Seconds an offer rings for one person before it moves to the next (5..120). */
+  ring_timeout_seconds: number;
 };
 
 /** What a manager edits (PUT /agent). */

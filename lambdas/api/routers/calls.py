@@ -63,7 +63,7 @@ async def place_test_call(
 
 
 @router.post("/calls/{call_id}/end", response_model=EndedCall)
-async def end_test_call(
+async def end_call(
     workspace_id: UUID,
     call_id: UUID,
     claims: CurrentClaims,
@@ -71,8 +71,9 @@ async def end_test_call(
     database: DatabaseDep,
     settings: SettingsDep,
 ) -> EndedCall:
-    """Hang up a browser test call: the room closes and the agent, on its way out, writes the summary."""
-    call = await call_log.check_can_end_browser_call(conn, workspace_id, call_id, UUID(claims.sub))
+    """Hang up a browser test call, or (for the human agent connected to it) any call: the room closes, everyone
+    is disconnected, and the agent, on its way out, closes the call and writes the summary."""
+    call = await call_log.check_can_end_call(conn, workspace_id, call_id, UUID(claims.sub))
     room_closed = False
     if call.status in ("ringing", "active"):
         try:

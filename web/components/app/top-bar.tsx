@@ -6,6 +6,7 @@ import { useState } from "react";
 
 import { NewWorkspaceDialog } from "@/components/app/new-workspace-dialog";
 import { useWorkspaceContext } from "@/components/app/workspace-context";
+import { HeadsetIcon, PhoneOutgoingIcon, RadioIcon } from "@/components/live/icons";
 import { Avatar } from "@/components/ui/avatar";
 import { BookIcon, BotIcon, CheckIcon, ChevronUpDownIcon, HomeIcon, LogOutIcon, Logo, PhoneIcon, PlusIcon, SettingsIcon, UsersIcon } from "@/components/ui/icons";
 import { Menu, MenuItem, MenuLabel, MenuSeparator } from "@/components/ui/menu";
@@ -20,7 +21,10 @@ export function TopBar() {
   const base = `/w/${workspaceId}`;
   const tabs = [
     { href: base, label: "Overview", icon: HomeIcon },
+    { href: `${base}/console`, label: "Console", icon: HeadsetIcon },
+    { href: `${base}/live`, label: "Live", icon: RadioIcon },
     { href: `${base}/calls`, label: "Calls", icon: PhoneIcon },
+    { href: `${base}/callbacks`, label: "Callbacks", icon: PhoneOutgoingIcon },
     { href: `${base}/agent`, label: "Agent", icon: BotIcon },
     { href: `${base}/knowledge`, label: "Knowledge", icon: BookIcon },
     { href: `${base}/members`, label: "Members", icon: UsersIcon },

@@ -7,7 +7,7 @@ import { Badge } from "@/components/ui/badge";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { BookIcon, ExternalLinkIcon, PhoneIcon } from "@/components/ui/icons";
-import type { CallDetail, CallTurn, TranscriptSegment } from "@/lib/api";
+import type { CallDetail, CallTurn, Speaker, TranscriptSegment } from "@/lib/api";
 import {
   HANDOFF_REASON_LABEL,
   LATENCY_STAGES,
@@ -39,8 +39,17 @@ export function CallStatusBadge({ call }: { call: Pick<CallDetail, "status" | "h
   );
 }
 
-/** Every final utterance in order, as it is written; follows the bottom while the call is live. */
-export function Transcript({ call }: { call: CallDetail }) {
+/** Every final utterance in order, as it is written; follows the bottom while the call is live.
+ * `speakers` names the speakers from the reader's point of view (the console says "Caller" and "You"). */
+export function Transcript({
+  call,
+  speakers = SPEAKER_LABEL,
+  title = "Transcript",
+}: {
+  call: CallDetail;
+  speakers?: Record<Speaker, string>;
+  title?: string;
+}) {
   const end = useRef<HTMLDivElement>(null);
   const live = isLive(call);
   const count = call.segments.length;
@@ -52,7 +61,7 @@ export function Transcript({ call }: { call: CallDetail }) {
   return (
     <Card>
       <CardHeader
-        title="Transcript"
+        title={title}
         description={live ? "Lines appear as they are spoken." : undefined}
         action={live ? <Badge tone="success">Live</Badge> : null}
       />
@@ -72,7 +81,7 @@ export function Transcript({ call }: { call: CallDetail }) {
                 className={cn("flex gap-3", segment.speaker === "customer" ? "flex-row" : "flex-row")}
               >
                 <div className="w-16 shrink-0 pt-2 text-right">
-                  <p className="text-xs font-semibold text-slate-700">{SPEAKER_LABEL[segment.speaker]}</p>
+                  <p className="text-xs font-semibold text-slate-700">{speakers[segment.speaker]}</p>
                   <p className="text-[11px] text-slate-400 tabular-nums">
                     {formatDuration(Math.max(0, (new Date(segment.started_at).getTime() - start) / 1000))}
                   </p>

@@ -1,15 +1,17 @@
 "use client";
 
-import type { Room } from "livekit-client";
+import type { RemoteParticipant, Room } from "livekit-client";
 import { useEffect, useRef, useState } from "react";
 
 import { useWorkspace } from "@/components/app/workspace-context";
+import { AudioLevelMeter } from "@/components/calls/audio-level";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { MicIcon, MicOffIcon, PhoneOffIcon } from "@/components/ui/icons";
 import { Spinner } from "@/components/ui/spinner";
 import { errorMessage, type PlacedTestCall } from "@/lib/api";
+import { isHumanIdentity } from "@/lib/console";
 import { forgetTestCall, holdTestCall } from "@/lib/test-call-store";
 
 type Phase = "connecting" | "waiting" | "talking" | "ended" | "failed";
@@ -37,8 +39,16 @@ function microphoneProblem(error: unknown): string {
   return `The microphone could not be started: ${errorMessage(error)}`;
 }
 
-/** Joins the test call's LiveKit room: the microphone goes out, the agent's voice plays in an
- * <audio> element; mute and hang up. Leaving the page hangs up too. */
+/** A person from the team who joined the call (a handoff), and their voice as it arrives. */
+type HumanAgent = { identity: string; name: string; present: boolean; track: MediaStreamTrack | null };
+
+function displayName(participant: RemoteParticipant): string {
+  return participant.name?.trim() || "A colleague";
+}
+
+/** Joins the test call's LiveKit room: the microphone goes out, every voice in the room (the AI,
+ * and a person from the team after a handoff) plays in its own <audio> element; mute and hang up.
+ * Leaving the page hangs up too. */
 export function TestCallControls({ placed, onEnded }: { placed: PlacedTestCall; onEnded?: () => void }) {
   const { api, workspace } = useWorkspace();
   const [phase, setPhase] = useState<Phase>("connecting");
@@ -47,8 +57,9 @@ export function TestCallControls({ placed, onEnded }: { placed: PlacedTestCall; 
   const [micProblem, setMicProblem] = useState<string | null>(null);
   const [audioBlocked, setAudioBlocked] = useState(false);
   const [hangingUp, setHangingUp] = useState(false);
+  const [human, setHuman] = useState<HumanAgent | null>(null);
   const room = useRef<Room | null>(null);
-  const audio = useRef<HTMLAudioElement>(null);
+  const audio = useRef<HTMLDivElement>(null);
   const ended = useRef(false);
   const workspaceId = workspace.id;
 
@@ -70,15 +81,35 @@ export function TestCallControls({ placed, onEnded }: { placed: PlacedTestCall; 
       room.current = current;
       const hasAgent = (r: Room) => [...r.remoteParticipants.values()].length > 0;
       current
-        .on(RoomEvent.TrackSubscribed, (track) => {
-          if (track.kind === Track.Kind.Audio && audio.current) track.attach(audio.current);
+        .on(RoomEvent.TrackSubscribed, (track, _publication, participant) => {
+          if (track.kind !== Track.Kind.Audio) return;
+          // One element per voice: attaching a second track to the same element would replace the first.
+          const element = track.attach();
+          element.dataset.identity = participant.identity;
+          audio.current?.appendChild(element);
+          if (isHumanIdentity(participant.identity)) {
+            setHuman({ identity: participant.identity, name: displayName(participant), present: true, track: track.mediaStreamTrack });
+          }
         })
-        .on(RoomEvent.TrackUnsubscribed, (track) => {
-          track.detach();
+        .on(RoomEvent.TrackUnsubscribed, (track, _publication, participant) => {
+          for (const element of track.detach()) element.remove();
+          if (isHumanIdentity(participant.identity)) {
+            setHuman((previous) => (previous?.identity === participant.identity ? { ...previous, track: null } : previous));
+          }
         })
-        .on(RoomEvent.ParticipantConnected, () => setPhase("talking"))
+        .on(RoomEvent.ParticipantConnected, (participant) => {
+          setPhase("talking");
+          if (isHumanIdentity(participant.identity)) {
+            setHuman({ identity: participant.identity, name: displayName(participant), present: true, track: null });
+          }
+        })
         .on(RoomEvent.ParticipantDisconnected, (participant) => {
           if (participant.isAgent) setPhase("ended");
+          if (isHumanIdentity(participant.identity)) {
+            setHuman((previous) =>
+              previous?.identity === participant.identity ? { ...previous, present: false, track: null } : previous,
+            );
+          }
         })
         .on(RoomEvent.AudioPlaybackStatusChanged, () => setAudioBlocked(!current?.canPlaybackAudio))
         .on(RoomEvent.Disconnected, () => {
@@ -175,7 +206,19 @@ export function TestCallControls({ placed, onEnded }: { placed: PlacedTestCall; 
             }
           />
         ) : null}
-        <audio ref={audio} autoPlay data-testid="agent-audio" />
+        {human ? (
+          <div className="space-y-2 rounded-lg bg-emerald-50 px-3 py-2.5 ring-1 ring-emerald-100 ring-inset">
+            <p
+              className="text-sm font-medium text-emerald-900"
+              data-testid="test-call-human"
+              data-present={human.present ? "true" : "false"}
+            >
+              {human.present ? `${human.name} joined the call` : `${human.name} left the call`}
+            </p>
+            {human.present ? <AudioLevelMeter track={human.track} label={human.name} testId="agent-audio-level" /> : null}
+          </div>
+        ) : null}
+        <div ref={audio} hidden data-testid="agent-audio" />
         {inCall ? (
           <div className="flex flex-wrap gap-3">
             <Button

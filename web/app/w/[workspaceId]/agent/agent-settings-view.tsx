@@ -290,6 +290,22 @@ export function AgentSettingsView() {
                 />
               </Field>
               <Field
+                label="Ring time per person (seconds)"
+                error={fieldError("escalation.ring_timeout_seconds")}
+                hint="How long an offer rings for one available person before it moves to the next."
+              >
+                <Input
+                  type="number"
+                  name="ring_timeout_seconds"
+                  min={5}
+                  max={120}
+                  step={1}
+                  value={Number.isFinite(draft.escalation.ring_timeout_seconds) ? draft.escalation.ring_timeout_seconds : ""}
+                  onChange={(event) => updateEscalation({ ring_timeout_seconds: event.target.valueAsNumber })}
+                  data-testid="agent-ring-timeout"
+                />
+              </Field>
+              <Field
                 label="Negative sentiment threshold"
                 error={fieldError("escalation.negative_sentiment_threshold")}
                 hint="From −1 (very negative) to 1 (very positive). Hands off when the caller's mood falls to this or below."

@@ -18,6 +18,7 @@ import { Skeleton } from "@/components/ui/spinner";
 import { ApiError, errorMessage, type CallSummary } from "@/lib/api";
 import { SENTIMENT_TONE, callDuration, callerLabel, formatDuration, formatScore } from "@/lib/calls";
 import { formatRelative } from "@/lib/format";
+import { HANDOFF_STATUS_LABEL, handoffSummary } from "@/lib/live";
 import { usePostgresChanges, useRefreshOnFocus, type TableBinding } from "@/lib/realtime";
 
 const PAGE = 25;
@@ -112,6 +113,7 @@ export function CallsView() {
                 <tr className="border-b border-slate-100 text-left text-xs text-slate-500">
                   <th scope="col" className="px-5 py-3 font-medium sm:pl-6">Caller</th>
                   <th scope="col" className="px-3 py-3 font-medium">Status</th>
+                  <th scope="col" className="px-3 py-3 font-medium">Person</th>
                   <th scope="col" className="px-3 py-3 font-medium">Started</th>
                   <th scope="col" className="px-3 py-3 text-right font-medium">Duration</th>
                   <th scope="col" className="px-3 py-3 font-medium">Intent</th>
@@ -129,6 +131,9 @@ export function CallsView() {
                     </td>
                     <td className="px-3 py-3">
                       <CallStatusBadge call={call} />
+                    </td>
+                    <td className="px-3 py-3" data-testid="call-person">
+                      <CallPerson call={call} />
                     </td>
                     <td className="px-3 py-3 whitespace-nowrap text-slate-600">{formatRelative(call.started_at, now)}</td>
                     <td className="px-3 py-3 text-right whitespace-nowrap text-slate-700 tabular-nums" data-testid="call-duration">
@@ -160,5 +165,24 @@ export function CallsView() {
         </div>
       ) : null}
     </div>
+  );
+}
+
+/** Who took the call from the AI, or how the request for a person ended. */
+function CallPerson({ call }: { call: CallSummary }) {
+  const { handoff_status: status, human_name: name } = handoffSummary(call);
+  if (!status) return <span className="text-slate-400">–</span>;
+  if (name && status !== "waiting" && status !== "offered") {
+    return (
+      <span className="text-slate-800" data-handoff-status={status}>
+        {name}
+        {status === "returned" ? <span className="block text-xs text-slate-500">Handed back</span> : null}
+      </span>
+    );
+  }
+  return (
+    <span className="text-xs text-slate-600" data-handoff-status={status}>
+      {HANDOFF_STATUS_LABEL[status]}
+    </span>
   );
 }

@@ -17,13 +17,15 @@ import {
 } from "@/components/calls/call-panels";
 import { TestCallControls } from "@/components/calls/test-call-controls";
 import { useCall } from "@/components/calls/use-call";
+import { HandoffHistory, WrapUpCard } from "@/components/live/handoff-history";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { ArrowLeftIcon } from "@/components/ui/icons";
 import { Skeleton } from "@/components/ui/spinner";
-import { callDuration, callerLabel, formatDuration, isLive } from "@/lib/calls";
+import { SPEAKER_LABEL, callDuration, callerLabel, formatDuration, isLive } from "@/lib/calls";
 import { formatRelative } from "@/lib/format";
 import { useNow } from "@/components/knowledge/use-knowledge-sources";
+import { handoffDetail } from "@/lib/live";
 import { findTestCall } from "@/lib/test-call-store";
 
 export function CallView({ callId }: { callId: string }) {
@@ -52,6 +54,9 @@ export function CallView({ callId }: { callId: string }) {
   // the tree, so React never unmounts them (that would leave and rejoin the room).
   const controls = placed ? <TestCallControls placed={placed} onEnded={() => void reload()} /> : null;
   const duration = call ? callDuration(call, now) : null;
+  // The person who took the call over speaks under their own name.
+  const humanName = call ? handoffDetail(call).human_name : null;
+  const speakers = humanName ? { ...SPEAKER_LABEL, human: humanName } : SPEAKER_LABEL;
   return (
     <div data-testid="call-page" data-call-id={call?.id} aria-busy={call ? undefined : true}>
       {back}
@@ -98,12 +103,14 @@ export function CallView({ callId }: { callId: string }) {
         ) : null}
         <div className="grid gap-6 lg:grid-cols-[1fr_360px]">
           <div className="min-w-0 space-y-6">
-            {call ? <Transcript call={call} /> : <Skeleton className="h-96" />}
+            {call ? <Transcript call={call} speakers={speakers} /> : <Skeleton className="h-96" />}
             {call ? <CallSummaryCard call={call} /> : null}
+            {call ? <WrapUpCard call={call} /> : null}
             {call ? <TurnsPanel call={call} /> : null}
           </div>
           <aside className="space-y-6">
             {controls}
+            {call ? <HandoffHistory call={call} /> : null}
             {call ? <AnalysisPanel call={call} /> : <Skeleton className="h-48" />}
           </aside>
         </div>

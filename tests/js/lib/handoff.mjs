@@ -1,0 +1,98 @@
+// The handoff scenario's steps, shared by the browser test and the latency benchmark: a team (an
+// owner who plays the customer, an invited agent in a second Chromium), an article the copilot can
+// answer from, the agent's console, and a browser test call whose caller asks for a person.
+
+import { newPerson } from "./browser.mjs";
+import { inviteAgent, newOwnerWorkspace, spokenQuestion, transcript } from "./calls.mjs";
+import { eventually, sourceRow, waitForStatus } from "./knowledge.mjs";
+import { useSpeakableMicrophone, wavBase64 } from "./microphone.mjs";
+
+export const LOCKER_FACT = "Parcel lockers keep a parcel for 72 hours before it goes back to the depot.";
+
+/** What the people on the call say, as piper speech (base64 WAVs for speak()). */
+export const LINES = {
+  askForPerson: "I would like to talk to a person, please.",
+  humanGreets: "Hi, this is Sam from the support team. I can help you with that.",
+  lockerQuestion: "How long does a parcel locker keep my parcel?",
+};
+
+export async function speechFor(lines = LINES) {
+  const said = {};
+  const cleanups = [];
+  for (const [key, text] of Object.entries(lines)) {
+    const audio = await spokenQuestion(text, { leadingSeconds: 0, trailingSeconds: 0.6 });
+    said[key] = await wavBase64(audio.file);
+    cleanups.push(audio.cleanup);
+  }
+  return { said, cleanup: () => Promise.all(cleanups.map((cleanup) => cleanup())) };
+}
+
+/** A person with the speakable microphone, in the given browser. */
+export async function newCallPerson(browser) {
+  const person = await newPerson(browser);
+  await useSpeakableMicrophone(person.context);
+  return person;
+}
+
+/** The owner (customer side) creates the business; the agent (human side) is invited and joins. */
+export async function setUpTeam(customerPage, humanPage, { id, owner, agent }) {
+  const workspaceId = await newOwnerWorkspace(customerPage, owner, `Lockly ${id}`);
+  await inviteAgent(customerPage, humanPage, workspaceId, agent);
+  return workspaceId;
+}
+
+/** Writes an article through the Knowledge page and waits until it is searchable. */
+export async function writeArticle(page, workspaceId, title, body) {
+  await page.goto(`/w/${workspaceId}/knowledge`);
+  await page.getByTestId("add-tab-article").click();
+  await page.getByTestId("article-title").fill(title);
+  await page.getByTestId("article-body").fill(body);
+  const created = page.waitForResponse(
+    (response) => response.request().method() === "POST" && /\/knowledge\/articles$/.test(new URL(response.url()).pathname),
+  );
+  await page.getByTestId("article-submit").click();
+  const articleId = (await (await created).json()).id;
+  await waitForStatus(sourceRow(page, { id: articleId }), "ready");
+  return articleId;
+}
+
+/** Opens the console with Realtime subscribed and sets the agent Available. */
+export async function openConsoleAvailable(page, workspaceId) {
+  await page.goto(`/w/${workspaceId}/console`);
+  await page.locator('[data-testid="console-page"][data-realtime="live"]').waitFor({ timeout: 30_000 });
+  await page.getByTestId("presence-status").waitFor();
+  if ((await page.getByTestId("presence-status").getAttribute("data-status")) !== "available") {
+    await page.getByTestId("presence-available").click();
+  }
+  await page.locator('[data-testid="presence-status"][data-status="available"]').waitFor();
+}
+
+/** Places a browser test call from the calls page and waits for the AI's greeting; returns the call id. */
+export async function placeTestCall(page, workspaceId) {
+  await page.goto(`/w/${workspaceId}/calls`);
+  const placed = page.waitForResponse((response) => /\/test-calls$/.test(new URL(response.url()).pathname));
+  await page.getByTestId("test-call-button").first().click();
+  const response = await placed;
+  if (response.status() !== 201) throw new Error(`placing the test call answered ${response.status()}: ${await response.text()}`);
+  const callId = (await response.json()).call_id;
+  await page.waitForURL(new RegExp(`/w/${workspaceId}/calls/${callId}$`));
+  await page.locator('[data-testid="test-call"][data-state="talking"]').waitFor({ timeout: 60_000 });
+  const greeting = await eventually(async () => (await transcript(page)).find((line) => line.speaker === "ai") ?? null, 60_000);
+  if (!greeting) throw new Error("the AI did not greet within 60 s");
+  return callId;
+}
+
+/** Waits for the offer card of `callId` on the console. */
+export async function waitForOffer(page, callId, timeout = 90_000) {
+  const card = page.locator(`[data-testid="offer-card"][data-call-id="${callId}"]`);
+  await card.waitFor({ timeout });
+  return card;
+}
+
+/** Lines of the transcript after index `from` matching `predicate`, waited for up to `timeout`. */
+export async function transcriptLineAfter(page, from, predicate, timeout) {
+  return eventually(async () => {
+    const lines = await transcript(page);
+    return lines.slice(from).find(predicate) ?? null;
+  }, timeout);
+}

@@ -1,0 +1,7 @@
+import { ConsoleView } from "@/app/w/[workspaceId]/console/console-view";
+
+export const metadata = { title: "Console" };
+
+export default function ConsolePage() {
+  return <ConsoleView />;
+}
