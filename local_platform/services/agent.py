@@ -4,7 +4,7 @@
 agent name and waits for explicit dispatches, one job per call room. It
 reads LIVEKIT_URL / LIVEKIT_API_KEY / LIVEKIT_API_SECRET and the database URL
 from the runtime env, and serves its health on CC_AGENT_PORT: GET / answers
-200 once the worker is registered with the server."""
+200 once the worker is registered with the server and a job process is warm."""
 
 from __future__ import annotations
 

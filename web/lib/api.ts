@@ -306,10 +306,11 @@ function describeFailure(status: number): string {
   return `The request failed (${status}).`;
 }
 
-export function createApi(baseUrl: string, token: TokenSource) {
+/** The API's request function: Bearer token, JSON in and out, failures thrown as ApiError. */
+export function createRequest(baseUrl: string, token: TokenSource) {
   const base = baseUrl.replace(/\/+$/, "");
 
-  async function request<T>(path: string, { method = "GET", body, auth = true, signal }: RequestOptions = {}): Promise<T> {
+  return async function request<T>(path: string, { method = "GET", body, auth = true, signal }: RequestOptions = {}): Promise<T> {
     const headers: Record<string, string> = { "Content-Type": "application/json", Accept: "application/json" };
     if (auth) {
       const value = typeof token === "function" ? await token() : token;
@@ -349,8 +350,11 @@ export function createApi(baseUrl: string, token: TokenSource) {
       throw new ApiError(response.status, "error", message);
     }
     return payload as T;
-  }
+  };
+}
 
+export function createApi(baseUrl: string, token: TokenSource) {
+  const request = createRequest(baseUrl, token);
   const enc = encodeURIComponent;
 
   return {

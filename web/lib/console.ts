@@ -8,7 +8,7 @@
 import { useMemo } from "react";
 
 import {
-  ApiError,
+  createRequest,
   type CallChannel,
   type CallStatus,
   type HandoffReason,
@@ -200,53 +200,10 @@ export function secondsLeft(expiresAt: string, now: number): number {
 }
 
 type TokenSource = () => Promise<string | null>;
-type RequestOptions = { method?: string; body?: unknown; signal?: AbortSignal };
-
-function failureMessage(status: number): string {
-  if (status === 401) return "Your session has expired. Please log in again.";
-  if (status === 403) return "You don't have permission to do that.";
-  if (status === 404) return "We couldn't find that. It may have been deleted.";
-  if (status >= 500) return "The server had a problem. Please try again in a moment.";
-  return `The request failed (${status}).`;
-}
 
 export function createConsoleApi(baseUrl: string, token: TokenSource) {
-  const base = baseUrl.replace(/\/+$/, "");
   const enc = encodeURIComponent;
-
-  async function request<T>(path: string, { method = "GET", body, signal }: RequestOptions = {}): Promise<T> {
-    const value = await token();
-    if (!value) throw new ApiError(401, "not_authenticated", "Please log in to continue.");
-    let response: Response;
-    try {
-      response = await fetch(base + path, {
-        method,
-        headers: { "Content-Type": "application/json", Accept: "application/json", Authorization: `Bearer ${value}` },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        cache: "no-store",
-        signal,
-      });
-    } catch (cause) {
-      if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
-      throw new ApiError(0, "network_error", "We couldn't reach the server. Check your connection and try again.");
-    }
-    if (response.status === 204) return undefined as T;
-    const text = await response.text();
-    let payload: unknown = null;
-    try {
-      payload = text ? JSON.parse(text) : null;
-    } catch {
-      payload = null;
-    }
-    if (!response.ok) {
-      const error = (payload as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
-      if (error && typeof error.message === "string") {
-        throw new ApiError(response.status, error.code ?? "error", error.message, error.field ?? null);
-      }
-      throw new ApiError(response.status, "error", failureMessage(response.status));
-    }
-    return payload as T;
-  }
+  const request = createRequest(baseUrl, token);
 
   const ws = (workspaceId: string) => `/v1/workspaces/${enc(workspaceId)}`;
 

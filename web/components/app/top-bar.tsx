@@ -6,9 +6,8 @@ import { useState } from "react";
 
 import { NewWorkspaceDialog } from "@/components/app/new-workspace-dialog";
 import { useWorkspaceContext } from "@/components/app/workspace-context";
-import { HeadsetIcon, PhoneOutgoingIcon, RadioIcon } from "@/components/live/icons";
 import { Avatar } from "@/components/ui/avatar";
-import { BookIcon, BotIcon, CheckIcon, ChevronUpDownIcon, HomeIcon, LogOutIcon, Logo, PhoneIcon, PlusIcon, SettingsIcon, UsersIcon } from "@/components/ui/icons";
+import { BookIcon, BotIcon, CheckIcon, ChevronUpDownIcon, HeadsetIcon, HomeIcon, LogOutIcon, Logo, PhoneIcon, PhoneOutgoingIcon, PlusIcon, RadioIcon, SettingsIcon, UsersIcon } from "@/components/ui/icons";
 import { Menu, MenuItem, MenuLabel, MenuSeparator } from "@/components/ui/menu";
 import { Skeleton } from "@/components/ui/spinner";
 import { cn } from "@/lib/cn";

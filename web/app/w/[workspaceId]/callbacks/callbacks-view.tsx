@@ -6,7 +6,7 @@ import { PageHeader } from "@/components/app/workspace-main";
 import { useWorkspace } from "@/components/app/workspace-context";
 import { useNow } from "@/components/knowledge/use-knowledge-sources";
 import { CallbackTaskItem } from "@/components/live/callback-task-item";
-import { PhoneOutgoingIcon } from "@/components/live/icons";
+import { PhoneOutgoingIcon } from "@/components/ui/icons";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
