@@ -148,7 +148,8 @@ async def test_a_person_takes_the_call_and_hands_it_back(
         joined_at = time.monotonic()
         person = await join_as_human(handoff_settings, conversation.placed.room_name, desk.human, voice)
         announcement = await heard_after(conversation, joined_at)
-        assert contains(announcement, "connecting you") and contains(announcement, "sam"), announcement
+        # The name is the one the person joined with ("Sam Agent"); whisper tiny may hear "San".
+        assert contains(announcement, "connecting you") and contains(announcement, "agent"), announcement
 
         await person.say(HUMAN_SAYS)
         line = await poll(
@@ -221,7 +222,7 @@ async def test_the_ai_takes_the_caller_back_when_the_persons_line_drops(
         dropped_at = time.monotonic()
         await person.leave()  # no hand back: the line dropped
         back = await heard_after(conversation, dropped_at)
-        assert contains(back, "line dropped") and contains(back, "back with you"), back
+        assert contains(back, "line dropped|line drop") and contains(back, "back with you"), back
         assert time.monotonic() - dropped_at >= GRACE_SECONDS
         row = await pool.fetchrow("select handoff_status::text as status from public.calls where id = $1", call_id)
         assert row is not None and row["status"] == "returned"
