@@ -8,7 +8,10 @@ the human joining, taking the caller back) is the HandoffEvents listener's
 On the critical path of a turn only retrieval runs (`prepare_turn`). The
 analysis, the "was it answered" judgement, the handoff policy and the
 handoff context run afterwards in one background task, turn after turn in
-order, so the policy sees the turns as they happened."""
+order, so the policy sees the turns as they happened. The handoff request is
+stored before the summary is made (the summary follows it). While a person
+has the call, the caller's lines go through the same analysis
+(`analyze_caller_line`), so the live board's sentiment keeps moving."""
 
 from __future__ import annotations
 
@@ -79,7 +82,8 @@ def _at(timestamp: float | None) -> datetime:
 
 @dataclass(frozen=True)
 class _Judgement:
-    turn: Turn
+    # None: a caller line while a person has the call, analysed for the live board only (no turn, no policy).
+    turn: Turn | None
     utterance: str
     passages: list[str]
 
@@ -285,19 +289,31 @@ class CallConversation:
             try:
                 await self._judge(judgement)
             except Exception:
-                log.exception("judging turn %s failed", judgement.turn.index)
+                log.exception("judging %r failed", judgement.utterance)
             finally:
                 self._judgements.task_done()
 
+    def analyze_caller_line(self, text: str) -> None:
+        """A caller line the AI does not answer (a person has the call): its intent, topic and sentiment still
+        reach the call, in order with the turns, off the critical path; it opens no turn."""
+        text = text.strip()
+        if not text or self._closed:
+            return
+        self._judgements.put_nowait(_Judgement(None, text, []))
+        self._ensure_judge()
+
     async def _judge(self, judgement: _Judgement) -> None:
         turn, utterance = judgement.turn, judgement.utterance
-        history = [line.text for line in self.transcript if line.speaker == "customer" and line.text != turn.user_text]
+        spoken = turn.user_text if turn is not None else utterance
+        history = [line.text for line in self.transcript if line.speaker == "customer" and line.text != spoken]
         analysis = await self._analyze(utterance, history)
         trend = None
         if analysis is not None:
             trend = self._trend.add(analysis.sentiment_score)
             self.latest_analysis = analysis
             self.recorder.update_analysis(analysis, trend)
+        if turn is None:
+            return
         turn.analysis = analysis
         turn.answered = await self._answered(turn, utterance, judgement.passages)
         self.recorder.record_turn(turn.record())
@@ -327,7 +343,7 @@ class CallConversation:
 
     async def _hand_off(self, reason: HandoffReason, analysis: TurnAnalysis | None, trend: str | None) -> None:
         self._handoff_already_requested = True
-        summary = await self.summarize(handoff_reason=reason)
+        # The request goes to the queue at once; the summary (seconds with a hosted model) follows it.
         self.handoff = HandoffContext(
             reason=reason,
             intent=analysis.intent if analysis else None,
@@ -337,7 +353,6 @@ class CallConversation:
             sentiment_trend=trend,  # type: ignore[arg-type]
             knowledge_used=list(self.knowledge_used),
             transcript=list(self.transcript),
-            summary=summary,
             unanswered_question=self._policy.unanswered_question,
         )
         stored = self.recorder.request_handoff(self.handoff)
@@ -347,6 +362,10 @@ class CallConversation:
             self.say(announcement)
         if self.events is not None:
             self.events.handoff_requested(stored)
+        summary = await self.summarize(handoff_reason=reason)
+        if summary:
+            self.handoff = self.handoff.model_copy(update={"summary": summary})
+            self.recorder.add_handoff_summary(summary)
 
     async def summarize(self, *, handoff_reason: HandoffReason | None = None) -> str:
         turns = [turn.record() for turn in self._ledger.turns]

@@ -11,6 +11,8 @@ it:
   utterance goes to the live transcript as a 'human' line. A track that comes
   later, goes away, or comes back with the same identity after a reconnect is
   followed through the room's events;
+* has each caller turn analysed by the conversation (intent, topic,
+  sentiment and its trend on the call, as when the AI has the call);
 * suggests, for each caller turn, what the human could say next, the steps to
   resolve the question and the passages behind both, inserted into
   public.copilot_suggestions for that human only. Suggestions are made one at
@@ -375,9 +377,11 @@ class Copilot:
         )
 
     def on_caller_turn(self, text: str) -> None:
-        """Queue a suggestion for this caller turn; it is made in the background."""
+        """Queue a suggestion for this caller turn and its analysis (intent, topic, sentiment for the live
+        board); both are made in the background."""
         if self._closed or not text.strip():
             return
+        self.conversation.analyze_caller_line(text)
         self._questions.put_nowait(text)
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._suggest_in_order(), name="copilot-suggestions")

@@ -15,7 +15,9 @@
 4. The person leaves: handed back -> the AI takes the caller back at once;
    still connected -> the person has `human_reconnect_grace_seconds` to
    rejoin, after which routing.human_dropped and the AI takes the caller
-   back. Taking back = the CallAgent again, with the whole transcript and a
+   back. A person who accepted but never joins the room within
+   `human_join_timeout_seconds` is treated the same way (routing.human_dropped,
+   "couldn't join after all"). Taking back = the CallAgent again, with the whole transcript and a
    "back with you" line, never the greeting; a new request may hand off again.
 
 Everything the flow learns comes from the room and the database, so a worker
@@ -50,6 +52,7 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 1.0
 POSITION_UPDATE_SECONDS = 60.0
+JOIN_TIMEOUT_SECONDS = 30.0  # Settings.human_join_timeout_seconds
 QUEUED = frozenset({HandoffStatus.WAITING, HandoffStatus.OFFERED})
 
 
@@ -61,6 +64,7 @@ class HandoffFlow:
         *,
         workspace_id: UUID,
         reconnect_grace_seconds: float,
+        join_timeout_seconds: float = JOIN_TIMEOUT_SECONDS,
         tick_seconds: float = TICK_SECONDS,
         position_update_seconds: float = POSITION_UPDATE_SECONDS,
     ) -> None:
@@ -68,6 +72,7 @@ class HandoffFlow:
         self._database = database
         self._workspace_id = workspace_id
         self._grace = reconnect_grace_seconds
+        self._join_timeout = join_timeout_seconds
         self._tick = tick_seconds
         self._position_every = position_update_seconds
         self.state: HandoffState = HandoffState(status=conversation.resume.handoff_status)
@@ -140,6 +145,8 @@ class HandoffFlow:
                 log.warning("call %s: following the handoff failed: %r", self.call_id, error)
                 continue
             self._observe(state)
+        if not self._closed and self.state.status == HandoffStatus.CONNECTED:
+            await self._await_join(self._join_timeout)
 
     def _observe(self, state: HandoffState) -> None:
         if state.status != self.state.status:
@@ -178,8 +185,8 @@ class HandoffFlow:
             if human is not None:
                 await self._human_joined(human, announce=False)
             else:
-                # As if the person's line dropped just now: they have the grace to (re)join.
-                self._spawn(self._wait_for_return(None), "human-grace")
+                # The person may still be joining, or their line dropped: they have the longer of both waits.
+                self._follow(self._await_join(max(self._join_timeout, self._grace)))
 
     def _human_in_room(self) -> rtc.RemoteParticipant | None:
         if self._room is None:
@@ -250,34 +257,60 @@ class HandoffFlow:
         elif state.status == HandoffStatus.CONNECTED:
             await self._wait_for_return(identity)
 
-    async def _wait_for_return(self, identity: str | None) -> None:
-        """The person's line dropped (or a new worker does not see them): they may come back within the grace."""
-        log.info("call %s: waiting %.0f s for %s to come back", self.call_id, self._grace, identity or "the person")
+    async def _wait_for_return(self, identity: str) -> None:
+        """The person's line dropped: they may come back within the grace."""
+        log.info("call %s: waiting %.0f s for %s to come back", self.call_id, self._grace, identity)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._human_back.wait(), self._grace)
             return
+        await self._give_up_on_human(handoff_lines.DROPPED)
+
+    async def _await_join(self, within_seconds: float) -> None:
+        """The person has the call (accepted the offer) but is not in the room: they must join within `within_seconds`,
+        else the AI takes the caller back; a browser that accepted and never joined must not hold the caller."""
+        if self._human is not None or self._human_in_room() is not None:
+            return
+        self._human_back.clear()
+        log.info("call %s: waiting %.0f s for the person who accepted to join", self.call_id, within_seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._human_back.wait(), within_seconds)
+            return
+        # Words of the person in the transcript: they were on the call (a worker took it over after their line
+        # dropped); none: they never joined.
+        was_on_call = any(line.speaker == "human" for line in self._conversation.transcript)
+        await self._give_up_on_human(handoff_lines.DROPPED if was_on_call else handoff_lines.NOT_JOINED)
+
+    async def _give_up_on_human(self, line: str) -> None:
         async with self._database.as_service() as conn:
             dropped = await routing.human_dropped(conn, self.call_id)
             state = await routing.handoff_state(conn, self.call_id)
         self.state = state
-        if dropped or state.status == HandoffStatus.RETURNED:
-            await self.take_back(dropped=dropped)
+        if dropped:
+            await self._take_back(line, "the person did not come back")
+        elif state.status == HandoffStatus.RETURNED:
+            await self._take_back(handoff_lines.BACK, "handed back")
 
     async def take_back(self, *, dropped: bool) -> None:
         """The AI has the caller again: the CallAgent with the whole transcript, and a line saying it is back."""
+        if dropped:
+            await self._take_back(handoff_lines.DROPPED, "dropped")
+        else:
+            await self._take_back(handoff_lines.BACK, "handed back")
+
+    async def _take_back(self, line: str, why: str) -> None:
         if self._closed:
             return
         self._human = None
+        if self._follower is not None and self._follower is not asyncio.current_task():
+            self._follower.cancel()  # a wait for the person to join is over
         await self._close_copilot()
         self._conversation.handoff_over()
         if self._session is None:
-            self._conversation.say(handoff_lines.DROPPED if dropped else handoff_lines.BACK)
+            self._conversation.say(line)
             return
         self._session.output.set_audio_enabled(True)
-        self._session.update_agent(
-            CallAgent(self._conversation, opening=handoff_lines.DROPPED if dropped else handoff_lines.BACK)
-        )
-        log.info("call %s: the AI has the caller back (%s)", self.call_id, "dropped" if dropped else "handed back")
+        self._session.update_agent(CallAgent(self._conversation, opening=line))
+        log.info("call %s: the AI has the caller back (%s)", self.call_id, why)
 
     async def _close_copilot(self) -> None:
         copilot, self._copilot = self._copilot, None

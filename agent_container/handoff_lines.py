@@ -18,6 +18,7 @@ CONNECTING = "I'm connecting you with {name} now."
 A_COLLEAGUE = "a colleague"
 BACK = "Thanks for holding, I'm back with you. Is there anything else I can help with?"
 DROPPED = "It looks like my colleague's line dropped. I'm back with you. Is there anything else I can help with?"
+NOT_JOINED = "My colleague couldn't join after all. I'm back with you. Is there anything else I can help with?"
 
 _OFFERS_CALLBACK = re.compile(r"\bwould you like a call\s*back\b", re.IGNORECASE)
 

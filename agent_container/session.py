@@ -165,6 +165,7 @@ async def run_call(ctx: JobContext, models: SharedModels, database: Database) ->
         database,
         workspace_id=settings.workspace_id,
         reconnect_grace_seconds=models.settings.human_reconnect_grace_seconds,
+        join_timeout_seconds=models.settings.human_join_timeout_seconds,
     )
     session = build_session(providers)
     flow.attach(

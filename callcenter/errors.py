@@ -3,6 +3,7 @@ the API maps to an HTTP status."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -36,18 +37,15 @@ def forbidden(message: str) -> DomainError:
     return DomainError(ErrorKind.FORBIDDEN, "forbidden", message)
 
 
-_HINT_KINDS = {
-    "last_owner": ErrorKind.CONFLICT,
-    "invitation_not_found": ErrorKind.NOT_FOUND,
-    "invitation_revoked": ErrorKind.CONFLICT,
-    "invitation_used": ErrorKind.CONFLICT,
-    "invitation_expired": ErrorKind.CONFLICT,
-    "invitation_wrong_user": ErrorKind.FORBIDDEN,
-    "knowledge_source_not_found": ErrorKind.NOT_FOUND,
-    "knowledge_busy": ErrorKind.CONFLICT,
-    "knowledge_idle": ErrorKind.CONFLICT,
-    "knowledge_not_uploaded": ErrorKind.CONFLICT,
+# SQL functions refuse with `raise ... using errcode = <state>, hint = '<code>'`: the hint is the
+# error's code, the SQLSTATE its kind. A hint that is not a snake_case code is Postgres' own advice.
+_KIND_BY_SQLSTATE = {
+    "P0001": ErrorKind.CONFLICT,  # raise_exception
+    "P0002": ErrorKind.NOT_FOUND,  # no_data_found
+    "42501": ErrorKind.FORBIDDEN,  # insufficient_privilege
+    "22023": ErrorKind.INVALID,  # invalid_parameter_value
 }
+_HINT_CODE = re.compile(r"[a-z][a-z0-9_]*")
 
 
 @contextmanager
@@ -60,11 +58,12 @@ def translated(conflict_message: str = "That already exists.") -> Iterator[None]
 
 
 def from_postgres(error: asyncpg.PostgresError, conflict_message: str) -> DomainError:
-    state = getattr(error, "sqlstate", "")
+    state = str(getattr(error, "sqlstate", ""))
     hint = getattr(error, "hint", None) or ""
-    message = getattr(error, "message", str(error))
-    if hint in _HINT_KINDS:
-        return DomainError(_HINT_KINDS[hint], hint, message)
+    message = str(getattr(error, "message", error))
+    kind = _KIND_BY_SQLSTATE.get(state)
+    if kind is not None and _HINT_CODE.fullmatch(hint):
+        return DomainError(kind, hint, message)
     if state == "42501":  # insufficient_privilege, including RLS refusals
         return forbidden("You do not have permission to do that.")
     if state == "23505":  # unique_violation

@@ -150,6 +150,9 @@ class Settings(BaseSettings):
     # A human agent whose connection to the call dropped may rejoin within this
     # many seconds before the AI takes the caller back.
     human_reconnect_grace_seconds: float = 10.0
+    # A human agent who accepted an offer but whose browser never joined the call's
+    # room within this many seconds: the AI takes the caller back.
+    human_join_timeout_seconds: float = 30.0
 
     @property
     def resolved_voice_provider(self) -> str:

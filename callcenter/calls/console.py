@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -109,6 +109,9 @@ class ActiveCall(CallCard):
     # The agent is no longer in the call (handed back, dropped, or the call ended): the wrap-up form is due.
     wrap_up_due: bool
     suggestions: list[CopilotSuggestion]
+
+
+CardT = TypeVar("CardT", bound=CallCard)
 
 
 class ConsoleState(BaseModel):
@@ -299,11 +302,13 @@ async def _transcript(conn: asyncpg.Connection, call_id: UUID, context_transcrip
     return [TranscriptLine(**line) for line in (_json(context_transcript) or [])]
 
 
-async def _card_fields(conn: asyncpg.Connection, row: asyncpg.Record) -> dict[str, Any]:
-    data = {name: row[name] for name in CallCard.model_fields if name not in ("knowledge_used", "transcript")}
+async def _card(conn: asyncpg.Connection, row: asyncpg.Record, card_type: type[CardT], **computed: Any) -> CardT:
+    """A card from a row whose columns carry the card's field names, plus the fields computed by the caller."""
+    columns = set(row.keys())
+    data = {name: row[name] for name in card_type.model_fields if name in columns}
     data["knowledge_used"] = [KnowledgeUsed(**item) for item in _json(row["knowledge_used"]) or []]
     data["transcript"] = await _transcript(conn, row["call_id"], row["context_transcript"])
-    return data
+    return card_type.model_validate(data | computed)
 
 
 _OFFER_QUERY = f"""select o.id as offer_id, o.status::text as status, o.offered_at, o.expires_at,
@@ -312,17 +317,6 @@ _OFFER_QUERY = f"""select o.id as offer_id, o.status::text as status, o.offered_
     join public.calls c on c.id = o.call_id
     join public.agent_settings ws_settings on ws_settings.workspace_id = o.workspace_id
     {_CARD_JOINS}"""
-
-
-async def _offer_card(conn: asyncpg.Connection, row: asyncpg.Record) -> OfferCard:
-    return OfferCard(
-        **await _card_fields(conn, row),
-        offer_id=row["offer_id"],
-        status=row["status"],
-        offered_at=row["offered_at"],
-        expires_at=row["expires_at"],
-        ring_timeout_seconds=row["ring_timeout_seconds"],
-    )
 
 
 def offer_not_found() -> DomainError:
@@ -334,7 +328,7 @@ async def get_offer(conn: asyncpg.Connection, workspace_id: UUID, offer_id: UUID
     row = await conn.fetchrow(f"{_OFFER_QUERY} where o.id = $1 and o.workspace_id = $2", offer_id, workspace_id)
     if row is None:
         raise offer_not_found()
-    return await _offer_card(conn, row)
+    return await _card(conn, row, OfferCard)
 
 
 async def check_my_offer(conn: asyncpg.Connection, workspace_id: UUID, offer_id: UUID, user_id: UUID) -> None:
@@ -357,7 +351,7 @@ async def _ringing_offer(conn: asyncpg.Connection, workspace_id: UUID, user_id: 
         workspace_id,
         user_id,
     )
-    return await _offer_card(conn, row) if row is not None else None
+    return await _card(conn, row, OfferCard) if row is not None else None
 
 
 async def _suggestions(conn: asyncpg.Connection, call_id: UUID, user_id: UUID) -> list[CopilotSuggestion]:
@@ -404,13 +398,10 @@ async def _active_call(
     if row is None:
         return None
     connected = row["handoff_status"] == HandoffStatus.CONNECTED and row["call_status"] in LIVE_CALL_STATUSES
-    return ActiveCall(
-        **await _card_fields(conn, row),
-        room_name=row["room_name"],
-        call_status=row["call_status"],
-        handoff_status=row["handoff_status"],
-        human_joined_at=row["human_joined_at"],
-        human_left_at=row["human_left_at"],
+    return await _card(
+        conn,
+        row,
+        ActiveCall,
         wrap_up_due=not connected,
         suggestions=await _suggestions(conn, row["call_id"], user_id),
     )

@@ -17,7 +17,9 @@ far and where the call's handoff stands (`ResumeState`).
 The handoff decision is one of these writes too: it goes through
 `routing.request_human` (queue, offer to the longest-idle agent) in the
 writer's order, so it survives a database blip like everything else, and its
-future tells the agent where the call stands once it is stored."""
+future tells the agent where the call stands once it is stored. The
+summary of the call, which may take seconds to write, is not waited for: it
+follows as a second write into the stored handoff context."""
 
 from __future__ import annotations
 
@@ -158,6 +160,13 @@ class _Handoff:
 
 
 @dataclass(frozen=True)
+class _HandoffSummary:
+    """The summary of a handoff already stored: it is written into the call's handoff context afterwards."""
+
+    summary: str
+
+
+@dataclass(frozen=True)
 class _Close:
     status: Literal["ended", "failed"]
     summary: str | None
@@ -165,7 +174,7 @@ class _Close:
     ended_at: datetime
 
 
-_Write = _CreateCall | _Segment | _Turn | _Analysis | _Handoff | _Close
+_Write = _CreateCall | _Segment | _Turn | _Analysis | _Handoff | _HandoffSummary | _Close
 
 
 @dataclass
@@ -325,6 +334,13 @@ class CallRecorder:
         self._enqueue(_Handoff(context, stored))
         return stored
 
+    def add_handoff_summary(self, summary: str) -> None:
+        """Write the summary into the handoff context stored by `request_handoff` (queued after it, so the
+        request reaches the queue first and the person sees the summary as soon as it is made)."""
+        summary = (summary or "").strip()
+        if summary:
+            self._enqueue(_HandoffSummary(summary[:MAX_SUMMARY]))
+
     async def close(
         self,
         *,
@@ -439,7 +455,9 @@ class CallRecorder:
             index += 1
         return handoffs
 
-    async def _apply_one(self, conn: asyncpg.Connection, write: _CreateCall | _Turn | _Analysis | _Close) -> None:
+    async def _apply_one(
+        self, conn: asyncpg.Connection, write: _CreateCall | _Turn | _Analysis | _HandoffSummary | _Close
+    ) -> None:
         if isinstance(write, _CreateCall):
             await self._create_call_late(conn, write)
         elif isinstance(write, _Turn):
@@ -456,6 +474,14 @@ class CallRecorder:
                 analysis.sentiment_label,
                 analysis.sentiment_score,
                 write.trend,
+            )
+        elif isinstance(write, _HandoffSummary):
+            # Idempotent; a call whose handoff was refused (no context) is left alone.
+            await conn.execute(
+                """update public.calls set handoff_context = jsonb_set(handoff_context, '{summary}', to_jsonb($2::text))
+                   where id = $1 and handoff_context is not null""",
+                self._call_id,
+                write.summary,
             )
         elif isinstance(write, _Close):
             await conn.execute(

@@ -10,8 +10,6 @@ code is the function's hint ('call_taken', 'offer_expired', ...)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
@@ -20,7 +18,7 @@ import asyncpg
 from pydantic import BaseModel
 
 from callcenter.calls.handoff import HandoffContext, HandoffReason
-from callcenter.errors import DomainError, ErrorKind, from_postgres
+from callcenter.errors import DomainError, ErrorKind, translated
 
 # The console heartbeats every HEARTBEAT_SECONDS; presence older than
 # PRESENCE_FRESH_SECONDS counts as offline (the SQL uses the same 30 s).
@@ -117,29 +115,6 @@ def user_id_from_identity(identity: str) -> UUID | None:
         return None
 
 
-# ---------------------------------------------------------------- errors
-
-# The routing functions raise with a hint naming the refusal; the SQLSTATE says what kind it is.
-_KIND_BY_SQLSTATE = {
-    "P0001": ErrorKind.CONFLICT,
-    "P0002": ErrorKind.NOT_FOUND,
-    "42501": ErrorKind.FORBIDDEN,
-    "22023": ErrorKind.INVALID,
-}
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    try:
-        yield
-    except asyncpg.PostgresError as error:
-        kind = _KIND_BY_SQLSTATE.get(str(getattr(error, "sqlstate", "")))
-        hint = getattr(error, "hint", None)
-        if kind is not None and hint:
-            raise DomainError(kind, hint, str(getattr(error, "message", error))) from error
-        raise from_postgres(error, "That already exists.") from error
-
-
 _PRESENCE_COLUMNS = "workspace_id, user_id, status, status_changed_at, available_since, last_seen_at, current_call_id"
 
 
@@ -147,12 +122,16 @@ def _presence(row: asyncpg.Record) -> Presence:
     return Presence.model_validate(dict(row))
 
 
+def _handoff_state(row: asyncpg.Record) -> HandoffState:
+    return HandoffState.model_validate(dict(row))
+
+
 # ---------------------------------------------------------------- as the signed-in user
 
 
 async def set_presence(conn: asyncpg.Connection, workspace_id: UUID, status: PresenceStatus) -> Presence:
     """available / away / offline (anything else is 'invalid_status'); 'on_call' while on a call."""
-    with _refusals():
+    with translated():
         row = await conn.fetchrow(
             f"select {_PRESENCE_COLUMNS} from public.set_presence($1, $2::public.agent_presence_status)",
             workspace_id,
@@ -163,7 +142,7 @@ async def set_presence(conn: asyncpg.Connection, workspace_id: UUID, status: Pre
 
 
 async def heartbeat(conn: asyncpg.Connection, workspace_id: UUID) -> Presence:
-    with _refusals():
+    with translated():
         row = await conn.fetchrow(
             f"select {_PRESENCE_COLUMNS} from public.presence_heartbeat($1)",
             workspace_id,
@@ -174,20 +153,20 @@ async def heartbeat(conn: asyncpg.Connection, workspace_id: UUID) -> Presence:
 
 async def accept_offer(conn: asyncpg.Connection, offer_id: UUID) -> AcceptedOffer:
     """Refusals: offer_not_found, call_ended, call_taken, offer_expired."""
-    with _refusals():
+    with translated():
         row = await conn.fetchrow("select call_id, room_name, workspace_id from public.accept_offer($1)", offer_id)
     assert row is not None
     return AcceptedOffer.model_validate(dict(row))
 
 
 async def decline_offer(conn: asyncpg.Connection, offer_id: UUID) -> None:
-    with _refusals():
+    with translated():
         await conn.execute("select public.decline_offer($1)", offer_id)
 
 
 async def hand_back(conn: asyncpg.Connection, call_id: UUID) -> None:
     """The person gives the caller back to the AI and goes to wrap-up."""
-    with _refusals():
+    with translated():
         await conn.execute("select public.hand_back_call($1)", call_id)
 
 
@@ -195,7 +174,7 @@ async def submit_wrap_up(
     conn: asyncpg.Connection, call_id: UUID, disposition: Disposition, summary: str | None, notes: str | None
 ) -> None:
     """Records the wrap-up; the person is available again (and may get the next waiting call at once)."""
-    with _refusals():
+    with translated():
         await conn.execute(
             "select public.submit_wrap_up($1, $2::public.call_disposition, $3, $4)",
             call_id,
@@ -206,7 +185,7 @@ async def submit_wrap_up(
 
 
 async def complete_callback(conn: asyncpg.Connection, task_id: UUID, notes: str | None) -> None:
-    with _refusals():
+    with translated():
         await conn.execute("select public.complete_callback_task($1, $2)", task_id, notes)
 
 
@@ -218,48 +197,40 @@ async def request_human(
 ) -> HandoffState:
     """Queue the call for a person and offer it to the longest-idle available agent.
     A call already waiting, offered or connected keeps its state."""
-    with _refusals():
+    with translated():
         row = await conn.fetchrow(
-            """select handoff_status, queue_position, offered_to
+            """select handoff_status as status, queue_position, offered_to
                from public.request_human($1, $2::public.call_handoff_reason, $3::jsonb)""",
             call_id,
             reason.value,
             context.model_dump_json(),
         )
     assert row is not None
-    return HandoffState(
-        status=row["handoff_status"], queue_position=row["queue_position"], offered_to=row["offered_to"]
-    )
+    return _handoff_state(row)
 
 
 async def handoff_state(conn: asyncpg.Connection, call_id: UUID) -> HandoffState:
-    with _refusals():
+    with translated():
         row = await conn.fetchrow(
-            "select handoff_status, queue_position, offered_to, human_user_id, human_name "
+            "select handoff_status as status, queue_position, offered_to, human_user_id, human_name "
             "from public.handoff_state($1)",
             call_id,
         )
     if row is None:
         raise DomainError(ErrorKind.NOT_FOUND, "call_not_found", "That call was not found.")
-    return HandoffState(
-        status=row["handoff_status"],
-        queue_position=row["queue_position"],
-        offered_to=row["offered_to"],
-        human_user_id=row["human_user_id"],
-        human_name=row["human_name"],
-    )
+    return _handoff_state(row)
 
 
 async def dispatch(conn: asyncpg.Connection, workspace_id: UUID) -> int:
     """Expire unanswered offers, mark silent consoles offline, offer waiting calls. Returns offers made."""
-    with _refusals():
+    with translated():
         made = await conn.fetchval("select public.dispatch_handoffs($1)", workspace_id)
     return int(made or 0)
 
 
 async def dispatch_all(conn: asyncpg.Connection) -> int:
     """dispatch() for every workspace with something to move (the supervisor's sweep)."""
-    with _refusals():
+    with translated():
         made = await conn.fetchval("select public.dispatch_all_handoffs()")
     return int(made or 0)
 
@@ -267,14 +238,14 @@ async def dispatch_all(conn: asyncpg.Connection) -> int:
 async def human_dropped(conn: asyncpg.Connection, call_id: UUID) -> bool:
     """The person left the room and did not come back in time: the AI takes the caller back.
     False when they were no longer connected (handed back, or the call ended)."""
-    with _refusals():
+    with translated():
         dropped = await conn.fetchval("select public.human_dropped($1)", call_id)
     return bool(dropped)
 
 
 async def create_callback_task(conn: asyncpg.Connection, call_id: UUID, note: str) -> UUID:
     """The open callback task of the call (created once, however often this is called)."""
-    with _refusals():
+    with translated():
         task_id = await conn.fetchval("select public.create_callback_task($1, $2)", call_id, note)
     assert isinstance(task_id, UUID)
     return task_id

@@ -211,6 +211,84 @@ begin
 end
 $$;
 
+-- The one way an agent's status changes. status_changed_at moves only with the
+-- status; available_since is when they became available (the longest idle gets
+-- the next call); an available agent is on no call. p_call_id: the call they are
+-- on or owe a wrap-up for (null keeps the one they have). p_seen: they acted just
+-- now, which counts as a heartbeat. The caller holds the row (lock_presence or
+-- `for update`).
+create function private.change_presence(
+  p_workspace_id uuid, p_user_id uuid, p_status public.agent_presence_status,
+  p_call_id uuid default null, p_seen boolean default false
+)
+returns public.agent_presence
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  v_row public.agent_presence;
+begin
+  update public.agent_presence
+  set status = p_status,
+      status_changed_at = case when status = p_status then status_changed_at else now() end,
+      available_since = case
+        when p_status <> 'available' then null
+        when status = 'available' then available_since
+        else now()
+      end,
+      current_call_id = case when p_status = 'available' then null else coalesce(p_call_id, current_call_id) end,
+      last_seen_at = case when p_seen then now() else last_seen_at end
+  where workspace_id = p_workspace_id and user_id = p_user_id
+  returning * into v_row;
+  return v_row;
+end
+$$;
+
+-- The one way an offer stops ringing (accepted, declined, expired, withdrawn).
+-- Returns the agent it was made to.
+create function private.close_offer(p_offer_id uuid, p_status public.call_offer_status)
+returns uuid
+language sql security definer set search_path = ''
+as $$
+  update public.call_offers set status = p_status, responded_at = now() where id = p_offer_id
+  returning user_id
+$$;
+
+-- The signed-in user's offer, locked after its call and their presence (the
+-- lock order above). Not theirs, or no longer a member: offer_not_found.
+create function private.lock_my_offer(p_offer_id uuid)
+returns public.call_offers
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  v_user uuid := (select auth.uid());
+  v_offer public.call_offers;
+begin
+  select * into v_offer from public.call_offers o where o.id = p_offer_id and o.user_id = v_user;
+  if not found or not private.is_workspace_member(v_offer.workspace_id) then
+    raise exception 'That offer was not found.' using errcode = 'P0002', hint = 'offer_not_found';
+  end if;
+  perform 1 from public.calls c where c.id = v_offer.call_id for update;
+  perform private.lock_presence(v_offer.workspace_id, v_user);
+  select * into v_offer from public.call_offers o where o.id = p_offer_id for update;
+  return v_offer;
+end
+$$;
+
+-- The signed-in user, a member of the workspace (workspace_not_found otherwise).
+create function private.require_workspace_member(p_workspace_id uuid)
+returns uuid
+language plpgsql stable security definer set search_path = ''
+as $$
+declare
+  v_user uuid := (select auth.uid());
+begin
+  if v_user is null or not private.is_workspace_member(p_workspace_id) then
+    raise exception 'That workspace was not found.' using errcode = 'P0002', hint = 'workspace_not_found';
+  end if;
+  return v_user;
+end
+$$;
+
 -- A person stops being on the call (handed back, dropped, or the call ended):
 -- they owe a wrap-up. The call row must already be locked by the caller.
 create function private.release_human(p_call_id uuid)
@@ -224,10 +302,22 @@ begin
   if v_call.human_user_id is null then
     return;
   end if;
-  update public.agent_presence
-  set status = 'wrap_up', status_changed_at = now(), available_since = null, current_call_id = v_call.id
-  where workspace_id = v_call.workspace_id and user_id = v_call.human_user_id
-    and (status = 'on_call' or current_call_id = v_call.id);
+  perform private.change_presence(p.workspace_id, p.user_id, 'wrap_up', v_call.id)
+  from public.agent_presence p
+  where p.workspace_id = v_call.workspace_id and p.user_id = v_call.human_user_id
+    and (p.status = 'on_call' or p.current_call_id = v_call.id);
+end
+$$;
+
+-- The person leaves a call they are connected to (handed back or dropped): the
+-- AI has the caller again. The call row must already be locked by the caller.
+create function private.return_call_to_ai(p_call_id uuid)
+returns void
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  update public.calls set handoff_status = 'returned', human_left_at = now() where id = p_call_id;
+  perform private.release_human(p_call_id);
 end
 $$;
 
@@ -239,6 +329,7 @@ language plpgsql security definer set search_path = ''
 as $$
 declare
   v_ring_timeout integer;
+  v_expired_agents uuid[];
   v_call record;
   v_agent record;
   v_offers integer := 0;
@@ -248,22 +339,18 @@ begin
   -- 1) Offers nobody answered in time: the agent is not at the desk, so they
   --    go 'away' in every workspace (as contact centers do) and the call waits
   --    for the next one.
-  with expired as (
-    update public.call_offers o set status = 'expired', responded_at = now()
-    where o.id in (
-      select id from public.call_offers
-      where workspace_id = p_workspace_id and status = 'ringing' and expires_at <= now()
-      for update skip locked
-    )
-    returning o.user_id
-  )
-  update public.agent_presence p
-  set status = 'away', status_changed_at = now(), available_since = null
-  where (p.workspace_id, p.user_id) in (
-    select workspace_id, user_id from public.agent_presence
-    where user_id in (select user_id from expired) and status = 'available'
+  select coalesce(array_agg(private.close_offer(o.id, 'expired')), '{}') into v_expired_agents
+  from (
+    select id from public.call_offers
+    where workspace_id = p_workspace_id and status = 'ringing' and expires_at <= now()
     for update skip locked
-  );
+  ) o;
+  perform private.change_presence(p.workspace_id, p.user_id, 'away')
+  from (
+    select workspace_id, user_id from public.agent_presence
+    where user_id = any(v_expired_agents) and status = 'available'
+    for update skip locked
+  ) p;
 
   -- A call 'offered' without a ringing offer (expired above, declined, or an
   -- offer some concurrent step could not reach) waits again.
@@ -276,14 +363,13 @@ begin
   );
 
   -- 2) Closed tabs: no heartbeat for 30 s means offline.
-  update public.agent_presence p
-  set status = 'offline', status_changed_at = now(), available_since = null
-  where (p.workspace_id, p.user_id) in (
+  perform private.change_presence(p.workspace_id, p.user_id, 'offline')
+  from (
     select workspace_id, user_id from public.agent_presence
     where workspace_id = p_workspace_id and status in ('available', 'away', 'wrap_up')
       and not private.presence_is_fresh(last_seen_at)
     for update skip locked
-  );
+  ) p;
 
   -- 3) Waiting calls, oldest request first, each to the longest idle agent.
   select ring_timeout_seconds into v_ring_timeout from public.agent_settings where workspace_id = p_workspace_id;
@@ -344,10 +430,9 @@ as $$
   select private.dispatch_handoffs(p_workspace_id)
 $$;
 
--- An agent became free for new offers (declined one, finished a wrap-up, an
--- offer was withdrawn): route in this workspace and in every other one where
--- they are available. Workspaces in id order, as every multi-workspace dispatch.
-create function private.dispatch_for_agent(p_workspace_id uuid, p_user_id uuid)
+-- Dispatch in several workspaces, each once, in id order: every
+-- multi-workspace dispatch takes the routing locks in the same order.
+create function private.dispatch_workspaces(p_workspace_ids uuid[])
 returns integer
 language plpgsql security definer set search_path = ''
 as $$
@@ -356,10 +441,7 @@ declare
   v_offers integer := 0;
 begin
   for v_workspace in
-    select p_workspace_id
-    union
-    select workspace_id from public.agent_presence where user_id = p_user_id and status = 'available'
-    order by 1
+    select distinct w.id from unnest(p_workspace_ids) w (id) where w.id is not null order by 1
   loop
     v_offers := v_offers + private.dispatch_handoffs(v_workspace);
   end loop;
@@ -367,17 +449,24 @@ begin
 end
 $$;
 
+-- An agent became free for new offers (declined one, finished a wrap-up, an
+-- offer was withdrawn): route in this workspace and in every other one where
+-- they are available.
+create function private.dispatch_for_agent(p_workspace_id uuid, p_user_id uuid)
+returns integer
+language sql security definer set search_path = ''
+as $$
+  select private.dispatch_workspaces(array_prepend(p_workspace_id, array(
+    select workspace_id from public.agent_presence where user_id = p_user_id and status = 'available'
+  )))
+$$;
+
 -- The supervisor's sweep: expiries, stale presence and waiting calls everywhere.
--- Workspaces in id order, so two sweeps take their locks in the same order.
 create function public.dispatch_all_handoffs()
 returns integer
-language plpgsql security definer set search_path = ''
+language sql security definer set search_path = ''
 as $$
-declare
-  v_workspace uuid;
-  v_offers integer := 0;
-begin
-  for v_workspace in
+  select private.dispatch_workspaces(array(
     select workspace_id from public.calls
     where handoff_status in ('waiting', 'offered') and status in ('ringing', 'active')
     union
@@ -385,12 +474,7 @@ begin
     where status in ('available', 'away', 'wrap_up') and not private.presence_is_fresh(last_seen_at)
     union
     select workspace_id from public.call_offers where status = 'ringing' and expires_at <= now()
-    order by 1
-  loop
-    v_offers := v_offers + private.dispatch_handoffs(v_workspace);
-  end loop;
-  return v_offers;
-end
+  ))
 $$;
 
 -- ---------------------------------------------------------------- presence
@@ -400,12 +484,9 @@ returns public.agent_presence
 language plpgsql security definer set search_path = ''
 as $$
 declare
-  v_user uuid := (select auth.uid());
+  v_user uuid := private.require_workspace_member(p_workspace_id);
   v_row public.agent_presence;
 begin
-  if v_user is null or not private.is_workspace_member(p_workspace_id) then
-    raise exception 'That workspace was not found.' using errcode = 'P0002', hint = 'workspace_not_found';
-  end if;
   if p_status is null or p_status not in ('available', 'away', 'offline') then
     raise exception 'Presence can be set to available, away or offline.' using errcode = '22023', hint = 'invalid_status';
   end if;
@@ -416,28 +497,17 @@ begin
   end if;
   perform pg_advisory_xact_lock(private.routing_lock_key('handoff_dispatch', p_workspace_id));
 
-  update public.agent_presence
-  set status = p_status,
-      status_changed_at = case when status = p_status then status_changed_at else now() end,
-      available_since = case
-        when p_status <> 'available' then null
-        when status = 'available' then available_since
-        else now()
-      end,
-      current_call_id = case when p_status = 'available' then null else current_call_id end,
-      last_seen_at = now()
-  where workspace_id = p_workspace_id and user_id = v_user
-  returning * into v_row;
+  perform private.change_presence(p_workspace_id, v_user, p_status, p_seen => true);
 
   if p_status <> 'available' then
     -- Not at the desk: an offer ringing for them is declined (the call goes on
     -- to the next agent). An offer being answered right now is left to that answer.
-    update public.call_offers set status = 'declined', responded_at = now()
-    where id in (
+    perform private.close_offer(o.id, 'declined')
+    from (
       select id from public.call_offers
       where workspace_id = p_workspace_id and user_id = v_user and status = 'ringing'
       for update skip locked
-    );
+    ) o;
   end if;
 
   perform private.dispatch_handoffs(p_workspace_id);
@@ -451,12 +521,9 @@ returns public.agent_presence
 language plpgsql security definer set search_path = ''
 as $$
 declare
-  v_user uuid := (select auth.uid());
+  v_user uuid := private.require_workspace_member(p_workspace_id);
   v_row public.agent_presence;
 begin
-  if v_user is null or not private.is_workspace_member(p_workspace_id) then
-    raise exception 'That workspace was not found.' using errcode = 'P0002', hint = 'workspace_not_found';
-  end if;
   v_row := private.lock_presence(p_workspace_id, v_user);
   update public.agent_presence set last_seen_at = now()
   where workspace_id = p_workspace_id and user_id = v_user;
@@ -532,15 +599,9 @@ declare
   v_call public.calls;
   v_name text;
 begin
-  select * into v_offer from public.call_offers o where o.id = p_offer_id and o.user_id = v_user;
-  if not found or not private.is_workspace_member(v_offer.workspace_id) then
-    raise exception 'That offer was not found.' using errcode = 'P0002', hint = 'offer_not_found';
-  end if;
-
-  -- The call first: two people joining the same call are served one after the other.
-  select * into v_call from public.calls c where c.id = v_offer.call_id for update;
-  perform private.lock_presence(v_offer.workspace_id, v_user);
-  select * into v_offer from public.call_offers o where o.id = p_offer_id for update;
+  -- The call is locked first: two people joining the same call are served one after the other.
+  v_offer := private.lock_my_offer(p_offer_id);
+  select * into v_call from public.calls c where c.id = v_offer.call_id;
 
   if v_offer.status = 'accepted' and v_call.human_user_id = v_user and v_call.handoff_status = 'connected' then
     -- Clicked twice, or the page reloaded: the same answer again.
@@ -557,15 +618,12 @@ begin
 
   select coalesce(nullif(btrim(p.full_name), ''), p.email) into v_name from public.profiles p where p.id = v_user;
 
-  update public.call_offers set status = 'accepted', responded_at = now() where id = p_offer_id;
+  perform private.close_offer(p_offer_id, 'accepted');
   update public.calls
   set handoff_status = 'connected', human_user_id = v_user, human_name = left(coalesce(v_name, 'A colleague'), 200),
       human_joined_at = now(), human_left_at = null
   where id = v_call.id;
-  update public.agent_presence
-  set status = 'on_call', status_changed_at = now(), available_since = null, current_call_id = v_call.id,
-      last_seen_at = now()
-  where agent_presence.workspace_id = v_offer.workspace_id and user_id = v_user;
+  perform private.change_presence(v_offer.workspace_id, v_user, 'on_call', v_call.id, p_seen => true);
 
   return query select v_call.id, v_call.room_name, v_call.workspace_id;
 end
@@ -579,16 +637,11 @@ declare
   v_user uuid := (select auth.uid());
   v_offer public.call_offers;
 begin
-  select * into v_offer from public.call_offers o where o.id = p_offer_id and o.user_id = v_user;
-  if not found or not private.is_workspace_member(v_offer.workspace_id) then
-    raise exception 'That offer was not found.' using errcode = 'P0002', hint = 'offer_not_found';
-  end if;
-  perform 1 from public.calls where id = v_offer.call_id for update;
-  select * into v_offer from public.call_offers o where o.id = p_offer_id for update;
+  v_offer := private.lock_my_offer(p_offer_id);
   if v_offer.status <> 'ringing' then
     raise exception 'This offer has expired.' using errcode = 'P0001', hint = 'offer_expired';
   end if;
-  update public.call_offers set status = 'declined', responded_at = now() where id = p_offer_id;
+  perform private.close_offer(p_offer_id, 'declined');
   update public.calls set handoff_status = 'waiting'
   where id = v_offer.call_id and handoff_status = 'offered' and status in ('ringing', 'active');
   perform private.dispatch_for_agent(v_offer.workspace_id, v_user);
@@ -612,8 +665,7 @@ begin
   elsif v_call.handoff_status is distinct from 'connected' then
     raise exception 'You are not connected to this call.' using errcode = 'P0001', hint = 'not_connected';
   end if;
-  update public.calls set handoff_status = 'returned', human_left_at = now() where id = p_call_id;
-  perform private.release_human(p_call_id);
+  perform private.return_call_to_ai(p_call_id);
 end
 $$;
 
@@ -629,8 +681,7 @@ begin
   if not found or v_call.handoff_status is distinct from 'connected' then
     return false;
   end if;
-  update public.calls set handoff_status = 'returned', human_left_at = now() where id = p_call_id;
-  perform private.release_human(p_call_id);
+  perform private.return_call_to_ai(p_call_id);
   return true;
 end
 $$;
@@ -644,6 +695,7 @@ as $$
 declare
   v_user uuid := (select auth.uid());
   v_call public.calls;
+  v_presence public.agent_presence;
 begin
   -- Whoever took the call owes its wrap-up, even after the call was handed back and another person took it.
   select * into v_call from public.calls c
@@ -659,7 +711,7 @@ begin
   elsif p_disposition is null then
     raise exception 'Choose how the call ended.' using errcode = '22023', hint = 'invalid_disposition';
   end if;
-  perform private.lock_presence(v_call.workspace_id, v_user);
+  v_presence := private.lock_presence(v_call.workspace_id, v_user);
 
   update public.calls
   set disposition = p_disposition,
@@ -668,14 +720,12 @@ begin
       wrapped_up_at = now(), wrapped_up_by = v_user
   where id = p_call_id;
 
-  update public.agent_presence
-  set status = case when status = 'wrap_up' then 'available'::public.agent_presence_status else status end,
-      status_changed_at = case when status = 'wrap_up' then now() else status_changed_at end,
-      available_since = case when status = 'wrap_up' then now() else available_since end,
-      last_seen_at = case when status = 'wrap_up' then now() else last_seen_at end,
-      current_call_id = null
-  where workspace_id = v_call.workspace_id and user_id = v_user
-    and (status = 'wrap_up' or current_call_id = p_call_id);
+  if v_presence.status = 'wrap_up' then
+    perform private.change_presence(v_call.workspace_id, v_user, 'available', p_seen => true);
+  elsif v_presence.current_call_id = p_call_id then
+    update public.agent_presence set current_call_id = null
+    where workspace_id = v_call.workspace_id and user_id = v_user;
+  end if;
 
   perform private.dispatch_for_agent(v_call.workspace_id, v_user);
 end
@@ -705,9 +755,8 @@ as $$
 declare
   v_offered_to uuid;
 begin
-  update public.call_offers set status = 'withdrawn', responded_at = now()
-  where call_id = new.id and status = 'ringing'
-  returning user_id into v_offered_to;
+  select private.close_offer(o.id, 'withdrawn') into v_offered_to
+  from (select id from public.call_offers where call_id = new.id and status = 'ringing' for update) o;
   if old.handoff_status = 'connected' then
     perform private.release_human(new.id);
   end if;
@@ -776,7 +825,10 @@ $$;
 revoke execute on function
   private.user_in_workspace(uuid, uuid), private.routing_lock_key(text, uuid), private.presence_is_fresh(timestamptz),
   private.lock_presence(uuid, uuid), private.release_human(uuid), private.dispatch_handoffs(uuid),
-  private.dispatch_for_agent(uuid, uuid),
+  private.dispatch_for_agent(uuid, uuid), private.dispatch_workspaces(uuid[]),
+  private.change_presence(uuid, uuid, public.agent_presence_status, uuid, boolean),
+  private.close_offer(uuid, public.call_offer_status), private.lock_my_offer(uuid),
+  private.require_workspace_member(uuid), private.return_call_to_ai(uuid),
   private.calls_end_handoff(), private.calls_end_release()
   from public, anon, authenticated;
 grant execute on function private.dispatch_handoffs(uuid) to service_role;

@@ -1,8 +1,9 @@
 """The copilot without audio: the steps read from a passage, the suggestion
 made for each caller turn with the offline providers against a workspace
 knowledge base in the running database, its row in public.copilot_suggestions
-(visible to the human it is for and to managers, not to another agent), and
-the SilentCopilotAgent committing the caller's turn without a reply."""
+(visible to the human it is for and to managers, not to another agent), the
+SilentCopilotAgent committing the caller's turn without a reply, and the
+caller's turns still moving the call's live analysis (sentiment and trend)."""
 
 from __future__ import annotations
 
@@ -380,3 +381,57 @@ async def test_the_silent_agent_commits_the_caller_turn_and_never_replies(
         call_id = call.call_id
     [suggestion] = await suggestions_seen_by(pool, team.human, call_id)
     assert suggestion["question"] == REFUND_QUESTION and "5 business days" in suggestion["say"]
+
+
+async def test_the_callers_turns_keep_the_calls_analysis_live_without_opening_turns(
+    start_call: StartCall,
+    workspaces: Workspaces,
+    team: Team,
+    providers: VoiceProviders,
+    database: Database,
+    models: SharedModels,
+    settings: Settings,
+    pool: dbkit.Pool,
+) -> None:
+    async with start_call(workspaces.with_knowledge) as call:
+        copilot = copilot_for(
+            call, team, providers, database, retriever_for(database, models, settings, workspaces.with_knowledge)
+        )
+        silent = SilentCopilotAgent(
+            copilot, instructions="Stay silent.", chat_ctx=call.conversation.history_chat_context()
+        )
+        call.session.update_agent(silent)
+        await until(lambda: call.conversation.speak is SilentCopilotAgent._stay_silent)
+
+        seen: list[dict[str, Any]] = []
+        for text in (
+            "This is ridiculous. My refund is late again and I am really angry about it!",
+            "Oh that's wonderful, thank you so much, that really helps!",
+        ):
+            with pytest.raises(StopResponse):
+                await silent.on_user_turn_completed(
+                    silent.chat_ctx.copy(), llm.ChatMessage(role="user", content=[text])
+                )
+            await call.settle()
+            row = await pool.fetchrow(
+                """select intent, topic, sentiment_label, sentiment_score, sentiment_trend::text as trend
+                   from public.calls where id = $1""",
+                call.call_id,
+            )
+            assert row is not None
+            seen.append(dict(row))
+        await copilot.settled()
+        await copilot.aclose()
+        call_id = call.call_id
+
+    angry, pleased = seen
+    assert angry["sentiment_label"] == "negative" and angry["trend"] == "steady", angry
+    assert pleased["sentiment_label"] == "positive" and pleased["trend"] == "improving", pleased
+    assert pleased["sentiment_score"] > angry["sentiment_score"]
+    assert angry["intent"] and angry["topic"]
+    assert (
+        call.conversation.latest_analysis is not None
+        and call.conversation.latest_analysis.sentiment_label == "positive"
+    )
+    # The copilot's turns are the person's, not the AI's: no call_turns rows.
+    assert await pool.fetchval("select count(*) from public.call_turns where call_id = $1", call_id) == 0

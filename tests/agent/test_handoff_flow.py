@@ -3,6 +3,8 @@ running database: nobody available -> the caller hears their place in line,
 keeps getting answers and can ask for a callback (a callback task); an
 available person -> the offer rings for them; the person takes the call and
 hands it back -> the AI is back (no new greeting) and may hand off again; a
+person who accepts but never joins the room -> the AI takes the caller back;
+the request reaches the queue before the (slow) summary, which lands after; a
 worker taking over a queued call follows the queue without asking again."""
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +22,9 @@ from livekit import rtc
 from agent_container import handoff_lines
 from agent_container.plugins.grounded_llm import HANDOFF_ACCEPTED
 from callcenter.calls import routing
-from callcenter.calls.handoff import HandoffContext, HandoffReason
-from callcenter.calls.records import CallRecorder
+from callcenter.calls.agent_settings import AgentSettings
+from callcenter.calls.handoff import HandoffContext, HandoffReason, TranscriptLine
+from callcenter.calls.records import CallRecorder, TurnRecord
 from callcenter.calls.routing import HandoffStatus, PresenceStatus
 from tests.agent.conftest import HELP_CENTER, Workspaces, index_article
 from tests.agent.test_call_agent import reply_of, transcript_of
@@ -164,3 +167,90 @@ async def test_a_worker_taking_over_a_queued_call_follows_the_queue(
         await call.settle()
         call_id = call.call_id
     assert await pool.fetchval("select handoff_requested_at from public.calls where id = $1", call_id) == requested_at
+
+
+SLOW_SUMMARY = "The caller asked for a person; this summary took a while."
+
+
+class GatedSummarizer:
+    """A summarizer as slow as the test wants: it answers once the gate opens (a hosted model taking seconds)."""
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self.asked = asyncio.Event()
+
+    async def summarize(
+        self,
+        transcript: Sequence[TranscriptLine],
+        settings: AgentSettings,
+        *,
+        turns: Sequence[TurnRecord] = (),
+        handoff_reason: HandoffReason | None = None,
+    ) -> str:
+        self.asked.set()
+        await self.gate.wait()
+        return SLOW_SUMMARY
+
+
+async def test_the_request_reaches_the_queue_before_the_summary_which_lands_after(
+    start_call: StartCall, desk: Desk, pool: dbkit.Pool
+) -> None:
+    summarizer = GatedSummarizer()
+    async with start_call(desk.workspace_id) as call:
+        call.conversation._summarizer = summarizer
+        assert await reply_of(call, PERSON_PLEASE) == HANDOFF_ACCEPTED
+        await until(lambda: call.flow.state.status == HandoffStatus.WAITING, what="the call in the queue")
+        assert summarizer.asked.is_set() and not summarizer.gate.is_set()
+        row = await pool.fetchrow(
+            "select handoff_status::text as status, handoff_context->>'summary' as summary from public.calls "
+            "where id = $1",
+            call.call_id,
+        )
+        assert row is not None and (row["status"], row["summary"]) == ("waiting", "")
+
+        summarizer.gate.set()
+        await call.settle()
+        assert call.conversation.handoff is not None and call.conversation.handoff.summary == SLOW_SUMMARY
+        stored = await pool.fetchrow(
+            "select handoff_status::text as status, handoff_context from public.calls where id = $1", call.call_id
+        )
+        assert stored is not None and stored["status"] == "waiting"
+        context = HandoffContext.model_validate_json(stored["handoff_context"])
+        assert context.summary == SLOW_SUMMARY and context.reason == HandoffReason.REQUESTED_PERSON
+        assert context.transcript  # the rest of the context was stored with the request
+
+
+async def test_a_person_who_accepts_but_never_joins_gives_the_caller_back_to_the_ai(
+    start_call: StartCall, desk: Desk, pool: dbkit.Pool
+) -> None:
+    await as_human(
+        pool, desk.human, lambda conn: routing.set_presence(conn, desk.workspace_id, PresenceStatus.AVAILABLE)
+    )
+    async with start_call(desk.workspace_id) as call:
+        call.flow._join_timeout = 1.0
+        call.flow.attach(call.session, rtc.Room(), lambda user_id, identity: pytest.fail("no one joins the room"))
+        assert await reply_of(call, PERSON_PLEASE) == HANDOFF_ACCEPTED
+        await until(lambda: call.flow.state.status == HandoffStatus.OFFERED, what="the offer")
+        offer_id = await pool.fetchval("select id from public.call_offers where call_id = $1", call.call_id)
+        await as_human(pool, desk.human, lambda conn: routing.accept_offer(conn, offer_id))
+        await until(lambda: call.flow.state.status == HandoffStatus.CONNECTED, what="the connection")
+        assert call.flow.holds_caller and handoff_lines.NOT_JOINED not in ai_lines(call)
+
+        # Nobody joins the room: after the join timeout the AI has the caller again.
+        await until(lambda: handoff_lines.NOT_JOINED in ai_lines(call), what="the couldn't-join line")
+        assert call.flow.state.status == HandoffStatus.RETURNED and not call.flow.holds_caller
+        row = await pool.fetchrow(
+            "select handoff_status::text as status, human_user_id, human_left_at from public.calls where id = $1",
+            call.call_id,
+        )
+        assert row is not None and row["status"] == "returned" and row["human_left_at"] is not None
+        presence = await pool.fetchval(
+            "select status::text from public.agent_presence where workspace_id = $1 and user_id = $2",
+            desk.workspace_id,
+            desk.human.uid,
+        )
+        assert presence == "wrap_up"
+
+        # Back with the AI: it answers again.
+        assert "5 business days" in await reply_of(call, "How long does a refund take?")
+        await call.settle()

@@ -222,6 +222,35 @@ async def test_everything_about_a_call_is_stored(pool: dbkit.Pool, tenant: Tenan
         recorder.add_segment("ai", "Too late", started_at=at(9), ended_at=at(10))
 
 
+async def test_a_handoff_summary_follows_the_request_into_its_context(
+    pool: dbkit.Pool, tenant: Tenant, db: Database
+) -> None:
+    recorder, state = await CallRecorder.open(
+        db, workspace_id=tenant.workspace_id, room_name=room(), channel="phone", worker_id="worker-1", **FAST
+    )
+    try:
+        # Before any request there is no context to write into: the summary changes nothing.
+        recorder.add_handoff_summary("Too early.")
+        await settled(recorder)
+        assert (await call_row(pool, state.call_id))["handoff_context"] is None
+
+        context = HandoffContext(reason=HandoffReason.REQUESTED_PERSON, intent="ask a question")
+        stored = await recorder.request_handoff(context)
+        assert stored is not None and stored.status is not None
+        assert json.loads((await call_row(pool, state.call_id))["handoff_context"])["summary"] == ""
+
+        recorder.add_handoff_summary("  The caller wants a person about a late refund.  ")
+        recorder.add_handoff_summary("   ")  # blank: not written
+        await settled(recorder)
+        row = await call_row(pool, state.call_id)
+        stored_context = json.loads(row["handoff_context"])
+        assert stored_context["summary"] == "The caller wants a person about a late refund."
+        assert stored_context["intent"] == "ask a question" and stored_context["reason"] == "requested_person"
+        assert recorder.stats.dropped == 0
+    finally:
+        await recorder.close()
+
+
 async def test_close_can_fail_a_call(pool: dbkit.Pool, tenant: Tenant, db: Database) -> None:
     recorder, state = await CallRecorder.open(
         db, workspace_id=tenant.workspace_id, room_name=room(), channel="phone", worker_id="w", **FAST

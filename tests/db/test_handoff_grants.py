@@ -31,6 +31,12 @@ PRIVATE = {
     "private.user_in_workspace(uuid, uuid)",
     "private.lock_presence(uuid, uuid)",
     "private.release_human(uuid)",
+    "private.return_call_to_ai(uuid)",
+    "private.dispatch_workspaces(uuid[])",
+    "private.change_presence(uuid, uuid, public.agent_presence_status, uuid, boolean)",
+    "private.close_offer(uuid, public.call_offer_status)",
+    "private.lock_my_offer(uuid)",
+    "private.require_workspace_member(uuid)",
     "private.calls_end_handoff()",
     "private.calls_end_release()",
 }
