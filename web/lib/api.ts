@@ -4,6 +4,8 @@
  * token. Errors come back as {"error": {"code", "message", "field"?}} with a
  * 4xx status; they are thrown as ApiError, whose `message` is meant for people. */
 
+import type { Disposition, HandoffStatus, OfferStatus } from "@/lib/console";
+
 export type BusinessRole = "owner" | "admin" | "agent";
 export type WorkspaceRole = "admin" | "agent";
 export type InvitationStatus = "pending" | "accepted" | "revoked" | "expired";
@@ -211,6 +213,9 @@ export type CallSummary = {
   sentiment_trend: SentimentTrend | null;
   handoff_reason: HandoffReason | null;
   handoff_requested_at: string | null;
+  handoff_status: HandoffStatus | null;
+  /** The person from the team who took the call (after a handoff). */
+  human_name: string | null;
   summary: string | null;
 };
 
@@ -262,8 +267,29 @@ export type CallTurn = {
 
 export type LatencyStat = { stage: LatencyStage; count: number; p50_ms: number | null; p95_ms: number | null };
 
+/** One offer in the timeline of a handoff: whom it rang and how it ended. */
+export type CallOffer = {
+  id: string;
+  user_id: string;
+  name: string | null;
+  email: string | null;
+  status: OfferStatus;
+  offered_at: string;
+  expires_at: string;
+  responded_at: string | null;
+};
+
 export type CallDetail = CallSummary & {
   handoff_context: { unanswered_question?: string | null; summary?: string; [key: string]: unknown } | null;
+  human_user_id: string | null;
+  human_joined_at: string | null;
+  human_left_at: string | null;
+  disposition: Disposition | null;
+  wrap_up_notes: string | null;
+  wrapped_up_at: string | null;
+  wrapped_up_by: string | null;
+  wrapped_up_by_name: string | null;
+  offers: CallOffer[];
   segments: TranscriptSegment[];
   turns: CallTurn[];
   latency: LatencyStat[];

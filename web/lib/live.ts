@@ -2,7 +2,7 @@
  * presence freshness, and folding Realtime rows into what the API returned. The API types
  * themselves live in lib/console.ts. */
 
-import type { CallDetail, CallSummary, HandoffReason, SentimentLabel, SentimentTrend } from "@/lib/api";
+import type { HandoffReason, SentimentLabel, SentimentTrend } from "@/lib/api";
 import {
   PRESENCE_FRESH_SECONDS,
   PRESENCE_LABEL,
@@ -164,42 +164,6 @@ export function agentName(agent: Pick<AgentPresence, "name" | "email">): string 
   return agent.name || agent.email || "Unnamed member";
 }
 
-/** Call history: one offer in the timeline of a handoff (`CallOffer` of the call detail). */
-export type CallOfferEvent = {
-  id: string;
-  user_id: string;
-  name: string | null;
-  email: string | null;
-  status: OfferStatus;
-  offered_at: string;
-  expires_at: string;
-  responded_at: string | null;
-};
-
-/** What the calls list and detail carry about a handoff since issue 5 (not in lib/api.ts's CallSummary yet). */
-export type HandoffSummary = { handoff_status: HandoffStatus | null; human_name: string | null };
-
-export type HandoffDetail = HandoffSummary & {
-  human_user_id: string | null;
-  human_joined_at: string | null;
-  human_left_at: string | null;
-  disposition: Disposition | null;
-  wrap_up_notes: string | null;
-  wrapped_up_at: string | null;
-  wrapped_up_by: string | null;
-  wrapped_up_by_name: string | null;
-  offers: CallOfferEvent[];
-};
-
-/** The handoff fields of a call the API returned (GET /calls and GET /calls/{id} always include them). */
-export function handoffSummary(call: CallSummary): HandoffSummary {
-  return call as CallSummary & HandoffSummary;
-}
-
-export function handoffDetail(call: CallDetail): HandoffDetail {
-  return call as CallDetail & HandoffDetail;
-}
-
 export const OFFER_STATUS_LABEL: Record<OfferStatus, string> = {
   ringing: "Ringing",
   accepted: "Accepted",
@@ -254,9 +218,6 @@ export function secondsBetween(from: string | null | undefined, to: string | nul
   if (!from || !to) return null;
   return Math.max(0, (new Date(to).getTime() - new Date(from).getTime()) / 1000);
 }
-
-/** A callback task as GET /callbacks returns it (the API adds who completed it). */
-export type CallbackTaskRow = Omit<CallbackTask, "workspace_id"> & { completed_by_name?: string | null };
 
 export function callbackCaller(task: Pick<CallbackTask, "caller_number" | "caller_identity">): string {
   return task.caller_number ?? task.caller_identity ?? "Unknown caller";

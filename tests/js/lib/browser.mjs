@@ -13,7 +13,8 @@ export const MAIL_URL = (process.env.MAIL_URL ?? "http://127.0.0.1:54324").repla
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "artifacts");
 
-const FLAGS = [
+/** Headless on a server: no sandbox, GPU, QUIC or background traffic. */
+const CHROMIUM_FLAGS = [
   "--no-sandbox",
   "--disable-gpu",
   "--disable-quic",
@@ -23,8 +24,20 @@ const FLAGS = [
   "--disable-sync",
 ];
 
+/** Fake capture devices with the permission prompt accepted, and audio that plays without a click. */
+export const FAKE_MEDIA_FLAGS = [
+  "--use-fake-ui-for-media-stream",
+  "--use-fake-device-for-media-stream",
+  "--autoplay-policy=no-user-gesture-required",
+];
+
+/** Debian's Chromium, headless, with `extraFlags` after the common ones. */
+export async function launchChromium(extraFlags = []) {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_FLAGS, ...extraFlags] });
+}
+
 export async function launchBrowser() {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  return launchChromium();
 }
 
 /** A fresh browser context (its own cookies: one person) with sensible timeouts. */

@@ -10,36 +10,22 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
-import { chromium } from "playwright-core";
-
-import { CHROMIUM, INVITE_LINK, onWebUrl, pageTitle, signUpAndConfirm, waitForMailLink } from "./browser.mjs";
+import {
+  FAKE_MEDIA_FLAGS,
+  INVITE_LINK,
+  launchChromium,
+  onWebUrl,
+  pageTitle,
+  signUpAndConfirm,
+  waitForMailLink,
+} from "./browser.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const PYTHON = process.env.PYTHON ?? path.join(ROOT, ".venv", "bin", "python");
 
-const FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 /** Chromium whose microphone plays `wav` once (then silence), with the permission prompt accepted. */
 export async function launchBrowserWithMicrophone(wav) {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      ...FLAGS,
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-      `--use-file-for-fake-audio-capture=${wav}%noloop`,
-      "--autoplay-policy=no-user-gesture-required",
-    ],
-  });
+  return launchChromium([...FAKE_MEDIA_FLAGS, `--use-file-for-fake-audio-capture=${wav}%noloop`]);
 }
 
 /** Speaks `text` with piper (joe, en_US) into a 48 kHz 16-bit mono WAV after `leadingSeconds`

@@ -6,26 +6,11 @@
 
 import { readFile } from "node:fs/promises";
 
-import { chromium } from "playwright-core";
-
-import { CHROMIUM } from "./browser.mjs";
-
-const FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--use-fake-ui-for-media-stream",
-  "--use-fake-device-for-media-stream",
-  "--autoplay-policy=no-user-gesture-required",
-];
+import { FAKE_MEDIA_FLAGS, launchChromium } from "./browser.mjs";
 
 /** A Chromium process of its own (one per person on the call: their audio stacks stay separate). */
 export async function launchCallBrowser() {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  return launchChromium(FAKE_MEDIA_FLAGS);
 }
 
 function installMicrophone() {

@@ -2,16 +2,17 @@
 
 import { useEffect, useRef } from "react";
 
+import { AnalysisFacts } from "@/components/calls/analysis-facts";
+import { PassageList } from "@/components/knowledge/passage-list";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
-import { BookIcon, ExternalLinkIcon, PhoneIcon } from "@/components/ui/icons";
+import { PhoneIcon } from "@/components/ui/icons";
 import type { CallDetail, CallTurn, Speaker, TranscriptSegment } from "@/lib/api";
 import {
   HANDOFF_REASON_LABEL,
   LATENCY_STAGES,
-  SENTIMENT_TONE,
   SPEAKER_LABEL,
   callBadge,
   formatDuration,
@@ -112,34 +113,7 @@ export function AnalysisPanel({ call }: { call: CallDetail }) {
       <CardHeader title="Live analysis" description="After the latest caller turn." />
       <CardBody className="space-y-4">
         <dl className="grid grid-cols-2 gap-4 text-sm">
-          <div>
-            <dt className="text-slate-500">Intent</dt>
-            <dd className="font-medium text-slate-900" data-testid="analysis-intent">
-              {call.intent ?? "–"}
-            </dd>
-          </div>
-          <div>
-            <dt className="text-slate-500">Topic</dt>
-            <dd className="font-medium text-slate-900" data-testid="analysis-topic">
-              {call.topic ?? "–"}
-            </dd>
-          </div>
-          <div className="col-span-2">
-            <dt className="text-slate-500">Sentiment</dt>
-            <dd className="mt-1 flex flex-wrap items-center gap-2" data-testid="analysis-sentiment">
-              {call.sentiment_label ? (
-                <Badge tone={SENTIMENT_TONE[call.sentiment_label]}>{call.sentiment_label}</Badge>
-              ) : (
-                <span className="text-slate-400">–</span>
-              )}
-              <span className="font-medium text-slate-900 tabular-nums">{formatScore(call.sentiment_score)}</span>
-              {call.sentiment_trend ? (
-                <span className="text-[13px] text-slate-500" data-testid="analysis-trend">
-                  {call.sentiment_trend === "improving" ? "↗" : call.sentiment_trend === "worsening" ? "↘" : "→"} {call.sentiment_trend}
-                </span>
-              ) : null}
-            </dd>
-          </div>
+          <AnalysisFacts analysis={call} testIdPrefix="analysis" />
         </dl>
         {scores.length > 1 ? <SentimentStrip turns={scores} /> : null}
       </CardBody>
@@ -224,33 +198,7 @@ export function TurnsPanel({ call }: { call: CallDetail }) {
                     <span className="font-medium">AI:</span> {turn.reply_text}
                   </p>
                 ) : null}
-                {turn.knowledge_used.length > 0 ? (
-                  <ul className="space-y-2 border-l-2 border-brand-100 pl-3" data-testid="knowledge-used">
-                    {turn.knowledge_used.map((passage, index) => (
-                      <li key={`${passage.chunk_id ?? index}`} className="text-[13px]" data-testid="knowledge-used-item">
-                        <p className="flex flex-wrap items-center gap-1.5 font-medium text-slate-800">
-                          <BookIcon className="size-3.5 text-brand-500" />
-                          {passage.url ? (
-                            <a href={passage.url} target="_blank" rel="noreferrer" className="inline-flex items-center gap-1 text-brand-700 hover:underline">
-                              {passage.title ?? passage.url}
-                              <ExternalLinkIcon className="size-3" />
-                            </a>
-                          ) : (
-                            <span>{passage.title ?? "Untitled"}</span>
-                          )}
-                          {passage.page !== null ? <span className="text-slate-500">· page {passage.page}</span> : null}
-                          {passage.heading_path.length > 0 ? (
-                            <span className="font-normal text-slate-500">· {passage.heading_path.join(" › ")}</span>
-                          ) : null}
-                        </p>
-                        <details className="mt-0.5">
-                          <summary className="cursor-pointer text-slate-500">Passage</summary>
-                          <p className="mt-1 leading-relaxed whitespace-pre-line text-slate-600">{passage.content}</p>
-                        </details>
-                      </li>
-                    ))}
-                  </ul>
-                ) : null}
+                <PassageList passages={turn.knowledge_used} testId="knowledge-used" className="border-l-2 border-brand-100 pl-3" />
               </li>
             ))}
           </ol>

@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from "react";
 
 import { useWorkspace } from "@/components/app/workspace-context";
 import { AudioLevelMeter } from "@/components/calls/audio-level";
+import { microphoneProblem, playRemoteVoices, type MicrophoneRemedy } from "@/components/calls/voice-room";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
@@ -24,20 +25,10 @@ const PHASE_TEXT: Record<Phase, string> = {
   failed: "The call could not connect",
 };
 
-/** What the browser says when the microphone cannot be used, in words people can act on. */
-function microphoneProblem(error: unknown): string {
-  const name = error instanceof DOMException || error instanceof Error ? error.name : "";
-  if (name === "NotAllowedError" || name === "SecurityError") {
-    return "Microphone access is blocked. Allow the microphone for this site (the icon in the address bar), then place the call again.";
-  }
-  if (name === "NotFoundError" || name === "OverconstrainedError") {
-    return "No microphone was found. Connect one and place the call again.";
-  }
-  if (name === "NotReadableError") {
-    return "The microphone is in use by another application, or the system refused it.";
-  }
-  return `The microphone could not be started: ${errorMessage(error)}`;
-}
+const MICROPHONE_REMEDY: MicrophoneRemedy = {
+  afterAllowing: ", then place the call again.",
+  afterConnecting: " and place the call again.",
+};
 
 /** A person from the team who joined the call (a handoff), and their voice as it arrives. */
 type HumanAgent = { identity: string; name: string; present: boolean; track: MediaStreamTrack | null };
@@ -80,23 +71,19 @@ export function TestCallControls({ placed, onEnded }: { placed: PlacedTestCall; 
       current = new Room({ adaptiveStream: false, dynacast: false });
       room.current = current;
       const hasAgent = (r: Room) => [...r.remoteParticipants.values()].length > 0;
-      current
-        .on(RoomEvent.TrackSubscribed, (track, _publication, participant) => {
-          if (track.kind !== Track.Kind.Audio) return;
-          // One element per voice: attaching a second track to the same element would replace the first.
-          const element = track.attach();
-          element.dataset.identity = participant.identity;
-          audio.current?.appendChild(element);
+      playRemoteVoices(current, { RoomEvent, Track }, audio, {
+        arrived: (track, participant) => {
           if (isHumanIdentity(participant.identity)) {
-            setHuman({ identity: participant.identity, name: displayName(participant), present: true, track: track.mediaStreamTrack });
+            setHuman({ identity: participant.identity, name: displayName(participant), present: true, track });
           }
-        })
-        .on(RoomEvent.TrackUnsubscribed, (track, _publication, participant) => {
-          for (const element of track.detach()) element.remove();
+        },
+        gone: (participant) => {
           if (isHumanIdentity(participant.identity)) {
             setHuman((previous) => (previous?.identity === participant.identity ? { ...previous, track: null } : previous));
           }
-        })
+        },
+      });
+      current
         .on(RoomEvent.ParticipantConnected, (participant) => {
           setPhase("talking");
           if (isHumanIdentity(participant.identity)) {
@@ -130,7 +117,7 @@ export function TestCallControls({ placed, onEnded }: { placed: PlacedTestCall; 
       try {
         await current.localParticipant.setMicrophoneEnabled(true);
       } catch (error) {
-        if (!cancelled) setMicProblem(microphoneProblem(error));
+        if (!cancelled) setMicProblem(microphoneProblem(error, MICROPHONE_REMEDY));
       }
     })().catch((error: unknown) => {
       if (!cancelled) {
@@ -155,7 +142,7 @@ export function TestCallControls({ placed, onEnded }: { placed: PlacedTestCall; 
       setMuted(!muted);
       setMicProblem(null);
     } catch (error) {
-      setMicProblem(microphoneProblem(error));
+      setMicProblem(microphoneProblem(error, MICROPHONE_REMEDY));
     }
   }
 

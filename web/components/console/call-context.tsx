@@ -1,12 +1,9 @@
 "use client";
 
-import { Badge } from "@/components/ui/badge";
-import { BookIcon, ExternalLinkIcon } from "@/components/ui/icons";
-import type { KnowledgeUsed, SentimentTrend } from "@/lib/api";
-import { HANDOFF_REASON_LABEL, SENTIMENT_TONE, formatDuration, formatScore } from "@/lib/calls";
+import { AnalysisFacts } from "@/components/calls/analysis-facts";
+import { PassageList } from "@/components/knowledge/passage-list";
+import { HANDOFF_REASON_LABEL, formatDuration } from "@/lib/calls";
 import { CONSOLE_SPEAKER_LABEL, type CallContext } from "@/lib/console";
-
-const TREND_ARROW: Record<SentimentTrend, string> = { improving: "↗", steady: "→", worsening: "↘" };
 
 export function callerName(context: Pick<CallContext, "caller_name" | "caller_number" | "channel">): string {
   return context.caller_name ?? context.caller_number ?? (context.channel === "browser" ? "Browser test call" : "Unknown caller");
@@ -28,34 +25,7 @@ export function CallFacts({ context }: { context: CallContext }) {
           {context.reason ? HANDOFF_REASON_LABEL[context.reason] : "–"}
         </dd>
       </div>
-      <div>
-        <dt className="text-slate-500">Intent</dt>
-        <dd className="font-medium text-slate-900" data-testid="context-intent">
-          {context.intent ?? "–"}
-        </dd>
-      </div>
-      <div>
-        <dt className="text-slate-500">Topic</dt>
-        <dd className="font-medium text-slate-900" data-testid="context-topic">
-          {context.topic ?? "–"}
-        </dd>
-      </div>
-      <div className="col-span-2">
-        <dt className="text-slate-500">Sentiment</dt>
-        <dd className="mt-1 flex flex-wrap items-center gap-2" data-testid="context-sentiment">
-          {context.sentiment_label ? (
-            <Badge tone={SENTIMENT_TONE[context.sentiment_label]}>{context.sentiment_label}</Badge>
-          ) : (
-            <span className="text-slate-400">–</span>
-          )}
-          <span className="font-medium text-slate-900 tabular-nums">{formatScore(context.sentiment_score)}</span>
-          {context.sentiment_trend ? (
-            <span className="text-[13px] text-slate-500" data-testid="context-trend">
-              {TREND_ARROW[context.sentiment_trend]} {context.sentiment_trend}
-            </span>
-          ) : null}
-        </dd>
-      </div>
+      <AnalysisFacts analysis={context} testIdPrefix="context" />
     </dl>
   );
 }
@@ -80,35 +50,19 @@ export function CallStory({ context }: { context: CallContext }) {
   );
 }
 
-/** Passages with their titles and links; the passage text folds open. */
-export function PassageList({ passages, testId }: { passages: KnowledgeUsed[]; testId: string }) {
-  if (passages.length === 0) return null;
+/** What the AI learned before handing over: the facts, its story so far, and the passages it used. */
+export function HandoffBriefing({ context, knowledgeTestId }: { context: CallContext; knowledgeTestId: string }) {
   return (
-    <ul className="space-y-2" data-testid={testId}>
-      {passages.map((passage, index) => (
-        <li key={`${passage.chunk_id ?? "passage"}-${index}`} className="text-[13px]" data-testid={`${testId}-item`}>
-          <p className="flex flex-wrap items-center gap-1.5 font-medium text-slate-800">
-            <BookIcon className="size-3.5 text-brand-500" />
-            {passage.url ? (
-              <a href={passage.url} target="_blank" rel="noreferrer" className="inline-flex items-center gap-1 text-brand-700 hover:underline">
-                {passage.title ?? passage.url}
-                <ExternalLinkIcon className="size-3" />
-              </a>
-            ) : (
-              <span>{passage.title ?? "Untitled"}</span>
-            )}
-            {passage.page !== null ? <span className="font-normal text-slate-500">· page {passage.page}</span> : null}
-            {passage.heading_path.length > 0 ? (
-              <span className="font-normal text-slate-500">· {passage.heading_path.join(" › ")}</span>
-            ) : null}
-          </p>
-          <details className="mt-0.5">
-            <summary className="cursor-pointer text-slate-500">Passage</summary>
-            <p className="mt-1 leading-relaxed whitespace-pre-line text-slate-600">{passage.content}</p>
-          </details>
-        </li>
-      ))}
-    </ul>
+    <>
+      <CallFacts context={context} />
+      <CallStory context={context} />
+      {context.knowledge_used.length > 0 ? (
+        <section className="space-y-2">
+          <h3 className="text-xs font-semibold tracking-wide text-slate-500 uppercase">Knowledge the AI used</h3>
+          <PassageList passages={context.knowledge_used} testId={knowledgeTestId} />
+        </section>
+      ) : null}
+    </>
   );
 }
 

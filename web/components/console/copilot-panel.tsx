@@ -2,7 +2,7 @@
 
 import { useCallback, useMemo, useState } from "react";
 
-import { PassageList } from "@/components/console/call-context";
+import { PassageList } from "@/components/knowledge/passage-list";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import type { CopilotSuggestion } from "@/lib/console";

@@ -6,7 +6,7 @@ import { useWorkspace } from "@/components/app/workspace-context";
 import { AudioLevelMeter } from "@/components/calls/audio-level";
 import { Transcript } from "@/components/calls/call-panels";
 import { useCall } from "@/components/calls/use-call";
-import { CallFacts, CallStory, PassageList, callerName } from "@/components/console/call-context";
+import { HandoffBriefing, callerName } from "@/components/console/call-context";
 import { ConsoleSearch } from "@/components/console/console-search";
 import { CopilotPanel } from "@/components/console/copilot-panel";
 import { useAgentRoom, type RoomConnection } from "@/components/console/use-agent-room";
@@ -231,14 +231,7 @@ export function InCallPanel({
           <Card>
             <CardHeader title="About this call" />
             <CardBody className="space-y-5">
-              <CallFacts context={context} />
-              <CallStory context={context} />
-              {call.knowledge_used.length > 0 ? (
-                <section className="space-y-2">
-                  <h3 className="text-xs font-semibold tracking-wide text-slate-500 uppercase">Knowledge the AI used</h3>
-                  <PassageList passages={call.knowledge_used} testId="call-knowledge" />
-                </section>
-              ) : null}
+              <HandoffBriefing context={context} knowledgeTestId="call-knowledge" />
             </CardBody>
           </Card>
         </div>

@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from "react";
 
-import { CallFacts, CallStory, PassageList, TranscriptSoFar, callerName, waitedFor } from "@/components/console/call-context";
+import { HandoffBriefing, TranscriptSoFar, callerName, waitedFor } from "@/components/console/call-context";
 import { useNow } from "@/components/knowledge/use-knowledge-sources";
 import { Button } from "@/components/ui/button";
 import { Card, CardBody } from "@/components/ui/card";
@@ -125,14 +125,7 @@ export function OfferCard({
       </div>
       <CardBody className="grid gap-6 md:grid-cols-2">
         <div className="space-y-5">
-          <CallFacts context={offer} />
-          <CallStory context={offer} />
-          {offer.knowledge_used.length > 0 ? (
-            <section className="space-y-2">
-              <h3 className="text-xs font-semibold tracking-wide text-slate-500 uppercase">Knowledge the AI used</h3>
-              <PassageList passages={offer.knowledge_used} testId="offer-knowledge" />
-            </section>
-          ) : null}
+          <HandoffBriefing context={offer} knowledgeTestId="offer-knowledge" />
         </div>
         <section className="space-y-2">
           <h3 className="text-xs font-semibold tracking-wide text-slate-500 uppercase">Conversation so far</h3>

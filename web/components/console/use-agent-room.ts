@@ -3,6 +3,7 @@
 import type { RemoteParticipant, Room } from "livekit-client";
 import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
 
+import { microphoneProblem, playRemoteVoices, type MicrophoneRemedy } from "@/components/calls/voice-room";
 import { errorMessage } from "@/lib/api";
 import { isHumanIdentity, type JoinTicket } from "@/lib/console";
 
@@ -29,18 +30,10 @@ export type AgentRoom = {
   leave: () => Promise<void>;
 };
 
-/** What the browser says when the microphone cannot be used, in words people can act on. */
-export function microphoneProblem(error: unknown): string {
-  const name = error instanceof DOMException || error instanceof Error ? error.name : "";
-  if (name === "NotAllowedError" || name === "SecurityError") {
-    return "Microphone access is blocked. Allow the microphone for this site (the icon in the address bar): the caller can't hear you until you do.";
-  }
-  if (name === "NotFoundError" || name === "OverconstrainedError") {
-    return "No microphone was found. Connect one, then choose it below.";
-  }
-  if (name === "NotReadableError") return "The microphone is in use by another application, or the system refused it.";
-  return `The microphone could not be started: ${errorMessage(error)}`;
-}
+const MICROPHONE_REMEDY: MicrophoneRemedy = {
+  afterAllowing: ": the caller can't hear you until you do.",
+  afterConnecting: ", then choose it below.",
+};
 
 /** The caller: neither the AI (an agent participant) nor a person from the team. */
 function isCaller(participant: RemoteParticipant): boolean {
@@ -78,19 +71,15 @@ export function useAgentRoom(ticket: JoinTicket | null, audioContainer: RefObjec
         setDevices(found.map((device, index) => ({ deviceId: device.deviceId, label: device.label || `Microphone ${index + 1}` })));
         setDeviceId(current?.getActiveDevice("audioinput") ?? found[0]?.deviceId ?? null);
       };
-      current
-        .on(RoomEvent.TrackSubscribed, (track, _publication, participant) => {
-          if (track.kind !== Track.Kind.Audio) return;
-          // One element per voice: attaching a second track to one element replaces the first.
-          const element = track.attach();
-          element.dataset.identity = participant.identity;
-          audioContainer.current?.appendChild(element);
-          if (isCaller(participant)) setCallerTrack(track.mediaStreamTrack);
-        })
-        .on(RoomEvent.TrackUnsubscribed, (track, _publication, participant) => {
-          for (const element of track.detach()) element.remove();
+      playRemoteVoices(current, { RoomEvent, Track }, audioContainer, {
+        arrived: (track, participant) => {
+          if (isCaller(participant)) setCallerTrack(track);
+        },
+        gone: (participant) => {
           if (isCaller(participant)) setCallerTrack(null);
-        })
+        },
+      });
+      current
         .on(RoomEvent.AudioPlaybackStatusChanged, () => setAudioBlocked(!current?.canPlaybackAudio))
         .on(RoomEvent.MediaDevicesChanged, () => void listDevices())
         .on(RoomEvent.Reconnecting, () => setConnection("reconnecting"))
@@ -117,7 +106,7 @@ export function useAgentRoom(ticket: JoinTicket | null, audioContainer: RefObjec
       try {
         await current.localParticipant.setMicrophoneEnabled(true);
       } catch (error) {
-        if (!cancelled) setMicProblem(microphoneProblem(error));
+        if (!cancelled) setMicProblem(microphoneProblem(error, MICROPHONE_REMEDY));
       }
       await listDevices();
     })().catch((error: unknown) => {
@@ -142,7 +131,7 @@ export function useAgentRoom(ticket: JoinTicket | null, audioContainer: RefObjec
       setMuted(!muted);
       setMicProblem(null);
     } catch (error) {
-      setMicProblem(microphoneProblem(error));
+      setMicProblem(microphoneProblem(error, MICROPHONE_REMEDY));
     }
   }, [muted]);
 
@@ -154,7 +143,7 @@ export function useAgentRoom(ticket: JoinTicket | null, audioContainer: RefObjec
       setDeviceId(next);
       setMicProblem(null);
     } catch (error) {
-      setMicProblem(microphoneProblem(error));
+      setMicProblem(microphoneProblem(error, MICROPHONE_REMEDY));
     }
   }, []);
 

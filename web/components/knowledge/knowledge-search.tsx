@@ -1,16 +1,16 @@
 "use client";
 
 import Link from "next/link";
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 
 import { useWorkspace } from "@/components/app/workspace-context";
+import { KnowledgeSearchForm } from "@/components/knowledge/knowledge-search-form";
 import { KindTile } from "@/components/knowledge/source-bits";
+import { useKnowledgeSearch, type KnowledgeSearchAnswer } from "@/components/knowledge/use-knowledge-search";
 import { Alert } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
-import { Input } from "@/components/ui/field";
-import { ChevronDownIcon, ExternalLinkIcon, SearchIcon } from "@/components/ui/icons";
-import { errorMessage, type KnowledgePassage } from "@/lib/api";
+import { ChevronDownIcon, ExternalLinkIcon } from "@/components/ui/icons";
+import type { KnowledgePassage } from "@/lib/api";
 import { cn } from "@/lib/cn";
 import { plural } from "@/lib/format";
 import { KIND_LABELS, citationOf } from "@/lib/knowledge";
@@ -19,37 +19,15 @@ const LIMIT = 6;
 
 const EXAMPLES = ["How do I return an item?", "What are your opening hours?", "How do I reset my password?"];
 
-type Answer = { query: string; results: KnowledgePassage[]; millis: number };
-
 /** "Test your knowledge": asks the same search the AI agent uses and shows the passages found. */
 export function KnowledgeSearch({ hasKnowledge }: { hasKnowledge: boolean }) {
-  const { api, workspace } = useWorkspace();
   const [query, setQuery] = useState("");
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [answer, setAnswer] = useState<Answer | null>(null);
-  const controller = useRef<AbortController | null>(null);
-
-  useEffect(() => () => controller.current?.abort(), []);
+  const [answer, setAnswer] = useState<KnowledgeSearchAnswer | null>(null);
+  const { pending, error, search: runSearch } = useKnowledgeSearch(LIMIT);
 
   async function search(text: string) {
-    const question = text.trim();
-    if (!question) return;
-    controller.current?.abort();
-    const mine = new AbortController();
-    controller.current = mine;
-    setPending(true);
-    setError(null);
-    const started = performance.now();
-    try {
-      const { results } = await api.searchKnowledge(workspace.id, question, LIMIT, mine.signal);
-      setAnswer({ query: question, results, millis: Math.round(performance.now() - started) });
-    } catch (caught) {
-      if (caught instanceof DOMException && caught.name === "AbortError") return;
-      setError(errorMessage(caught));
-    } finally {
-      if (controller.current === mine) setPending(false);
-    }
+    const found = await runSearch(text);
+    if (found) setAnswer(found);
   }
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -66,25 +44,18 @@ export function KnowledgeSearch({ hasKnowledge }: { hasKnowledge: boolean }) {
         description="Ask what a caller would ask. These are the passages the AI agent would answer from."
       />
       <CardBody className="space-y-4">
-        <form onSubmit={onSubmit} className="flex gap-2" role="search" aria-label="Search this workspace's knowledge">
-          <div className="relative min-w-0 flex-1">
-            <SearchIcon className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400" />
-            <Input
-              type="search"
-              name="query"
-              aria-label="Question"
-              placeholder="How do I return an item?"
-              value={query}
-              maxLength={500}
-              onChange={(event) => setQuery(event.target.value)}
-              className="pl-9"
-              data-testid="knowledge-search-input"
-            />
-          </div>
-          <Button type="submit" loading={pending} disabled={!query.trim()} data-testid="knowledge-search-submit">
-            Ask
-          </Button>
-        </form>
+        <KnowledgeSearchForm
+          query={query}
+          onQueryChange={setQuery}
+          onSubmit={onSubmit}
+          pending={pending}
+          testIdPrefix="knowledge-search"
+          inputName="query"
+          inputLabel="Question"
+          placeholder="How do I return an item?"
+          submitLabel="Ask"
+          requireQuery
+        />
 
         {!answer && !error ? (
           hasKnowledge ? (

@@ -9,7 +9,8 @@ import { Button } from "@/components/ui/button";
 import { Field, Textarea } from "@/components/ui/field";
 import { errorMessage } from "@/lib/api";
 import { formatRelative } from "@/lib/format";
-import { callbackCaller, type CallbackTaskRow } from "@/lib/live";
+import type { CallbackTask } from "@/lib/console";
+import { callbackCaller } from "@/lib/live";
 
 const NOTES_MAX = 4000;
 
@@ -20,7 +21,7 @@ export function CallbackTaskItem({
   now,
   onComplete,
 }: {
-  task: CallbackTaskRow;
+  task: CallbackTask;
   workspaceId: string;
   now: number;
   onComplete: (notes: string) => Promise<void>;

@@ -1,6 +1,6 @@
 import { Badge } from "@/components/ui/badge";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
-import type { CallDetail } from "@/lib/api";
+import type { CallDetail, CallOffer } from "@/lib/api";
 import { HANDOFF_REASON_LABEL, formatDuration } from "@/lib/calls";
 import { DISPOSITION_LABEL } from "@/lib/console";
 import {
@@ -10,12 +10,10 @@ import {
   OFFER_STATUS_LABEL,
   OFFER_STATUS_TONE,
   formatClock,
-  handoffDetail,
   secondsBetween,
-  type CallOfferEvent,
 } from "@/lib/live";
 
-function offerOutcome(offer: CallOfferEvent): string {
+function offerOutcome(offer: CallOffer): string {
   const after = secondsBetween(offer.offered_at, offer.responded_at);
   if (offer.status === "ringing") return `rings until ${formatClock(offer.expires_at)}`;
   if (offer.status === "expired") return `after ${formatDuration(secondsBetween(offer.offered_at, offer.expires_at))}`;
@@ -24,17 +22,16 @@ function offerOutcome(offer: CallOfferEvent): string {
 
 /** The handoff of a call: why, who was offered it and what they did, who took it and for how long. */
 export function HandoffHistory({ call }: { call: CallDetail }) {
-  const handoff = handoffDetail(call);
-  if (!call.handoff_requested_at && !handoff.handoff_status && handoff.offers.length === 0) return null;
-  const inCall = secondsBetween(handoff.human_joined_at, handoff.human_left_at ?? call.ended_at);
+  if (!call.handoff_requested_at && !call.handoff_status && call.offers.length === 0) return null;
+  const inCall = secondsBetween(call.human_joined_at, call.human_left_at ?? call.ended_at);
   return (
-    <Card data-testid="handoff-history" data-handoff-status={handoff.handoff_status ?? ""}>
+    <Card data-testid="handoff-history" data-handoff-status={call.handoff_status ?? ""}>
       <CardHeader
         title="Handoff to a person"
         action={
-          handoff.handoff_status ? (
+          call.handoff_status ? (
             <span data-testid="handoff-status">
-              <Badge tone={HANDOFF_STATUS_TONE[handoff.handoff_status]}>{HANDOFF_STATUS_LABEL[handoff.handoff_status]}</Badge>
+              <Badge tone={HANDOFF_STATUS_TONE[call.handoff_status]}>{HANDOFF_STATUS_LABEL[call.handoff_status]}</Badge>
             </span>
           ) : null
         }
@@ -52,25 +49,25 @@ export function HandoffHistory({ call }: { call: CallDetail }) {
               </dd>
             </div>
           ) : null}
-          {handoff.human_name ? (
+          {call.human_name ? (
             <div>
               <dt className="text-slate-500">Taken by</dt>
               <dd className="font-medium text-slate-900" data-testid="handoff-human">
-                {handoff.human_name}
+                {call.human_name}
               </dd>
               <dd className="text-[13px] text-slate-600" data-testid="handoff-times">
-                {handoff.human_joined_at ? `Joined ${formatClock(handoff.human_joined_at)}` : null}
-                {handoff.human_left_at ? ` · left ${formatClock(handoff.human_left_at)}` : null}
+                {call.human_joined_at ? `Joined ${formatClock(call.human_joined_at)}` : null}
+                {call.human_left_at ? ` · left ${formatClock(call.human_left_at)}` : null}
                 {inCall !== null ? ` · ${formatDuration(inCall)} with the caller` : null}
               </dd>
             </div>
           ) : null}
         </dl>
-        {handoff.offers.length > 0 ? (
+        {call.offers.length > 0 ? (
           <div>
             <p className="mb-2 text-slate-500">Offers</p>
             <ol className="space-y-2 border-l-2 border-slate-100 pl-3" data-testid="offer-timeline">
-              {handoff.offers.map((offer) => (
+              {call.offers.map((offer) => (
                 <li key={offer.id} className="text-[13px]" data-testid="offer-event" data-status={offer.status}>
                   <p className="flex flex-wrap items-center gap-1.5">
                     <span className="text-slate-500 tabular-nums">{formatClock(offer.offered_at)}</span>
@@ -97,29 +94,28 @@ export function HandoffHistory({ call }: { call: CallDetail }) {
 
 /** What the person who took the call wrote when they finished it. */
 export function WrapUpCard({ call }: { call: CallDetail }) {
-  const handoff = handoffDetail(call);
-  if (!handoff.disposition && !handoff.wrap_up_notes) return null;
+  if (!call.disposition && !call.wrap_up_notes) return null;
   return (
-    <Card data-testid="wrap-up" data-disposition={handoff.disposition ?? ""}>
+    <Card data-testid="wrap-up" data-disposition={call.disposition ?? ""}>
       <CardHeader
         title="Wrap-up"
         description={
-          handoff.wrapped_up_at
-            ? `${handoff.wrapped_up_by_name ? `By ${handoff.wrapped_up_by_name}, ` : ""}${formatClock(handoff.wrapped_up_at)}`
+          call.wrapped_up_at
+            ? `${call.wrapped_up_by_name ? `By ${call.wrapped_up_by_name}, ` : ""}${formatClock(call.wrapped_up_at)}`
             : undefined
         }
         action={
-          handoff.disposition ? (
+          call.disposition ? (
             <span data-testid="wrap-up-disposition">
-              <Badge tone={DISPOSITION_TONE[handoff.disposition]}>{DISPOSITION_LABEL[handoff.disposition]}</Badge>
+              <Badge tone={DISPOSITION_TONE[call.disposition]}>{DISPOSITION_LABEL[call.disposition]}</Badge>
             </span>
           ) : null
         }
       />
       <CardBody>
-        {handoff.wrap_up_notes ? (
+        {call.wrap_up_notes ? (
           <p className="text-sm leading-relaxed whitespace-pre-line text-slate-700" data-testid="wrap-up-notes">
-            {handoff.wrap_up_notes}
+            {call.wrap_up_notes}
           </p>
         ) : (
           <p className="text-sm text-slate-500">No notes.</p>

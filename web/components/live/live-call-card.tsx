@@ -1,6 +1,6 @@
 import Link from "next/link";
 
-import { SentimentWithTrend } from "@/components/live/sentiment";
+import { AnalysisFacts } from "@/components/calls/analysis-facts";
 import { Badge } from "@/components/ui/badge";
 import { PhoneIcon } from "@/components/ui/icons";
 import { HANDOFF_REASON_LABEL, formatDuration } from "@/lib/calls";
@@ -74,24 +74,7 @@ export function LiveCallCard({
           </div>
         </div>
         <dl className="mt-3 grid grid-cols-2 gap-x-4 gap-y-2 text-[13px] sm:grid-cols-3">
-          <div className="min-w-0">
-            <dt className="text-xs text-slate-500">Intent</dt>
-            <dd className="truncate text-slate-800" data-testid="live-intent">
-              {call.intent ?? "–"}
-            </dd>
-          </div>
-          <div className="min-w-0">
-            <dt className="text-xs text-slate-500">Topic</dt>
-            <dd className="truncate text-slate-800" data-testid="live-topic">
-              {call.topic ?? "–"}
-            </dd>
-          </div>
-          <div className="col-span-2 min-w-0 sm:col-span-1">
-            <dt className="text-xs text-slate-500">Sentiment</dt>
-            <dd>
-              <SentimentWithTrend label={call.sentiment_label} score={call.sentiment_score} trend={call.sentiment_trend} />
-            </dd>
-          </div>
+          <AnalysisFacts analysis={call} testIdPrefix="live" density="compact" />
         </dl>
         {call.handoff_reason && call.state !== "ai" ? (
           <p className="mt-2 text-xs text-slate-500">{HANDOFF_REASON_LABEL[call.handoff_reason]}</p>

@@ -7,15 +7,13 @@ import { useWorkspace } from "@/components/app/workspace-context";
 import { useNow } from "@/components/knowledge/use-knowledge-sources";
 import { CallbackTaskItem } from "@/components/live/callback-task-item";
 import { PhoneOutgoingIcon } from "@/components/ui/icons";
-import { Alert } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
+import { RetryAlert } from "@/components/ui/retry-alert";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Skeleton } from "@/components/ui/spinner";
 import { TabPanel, Tabs, useTabsId } from "@/components/ui/tabs";
 import { errorMessage } from "@/lib/api";
-import { useConsoleApi, type CallbackStatus } from "@/lib/console";
-import type { CallbackTaskRow } from "@/lib/live";
+import { useConsoleApi, type CallbackStatus, type CallbackTask } from "@/lib/console";
 import { usePostgresChanges, useRefreshOnFocus, type TableBinding } from "@/lib/realtime";
 
 type Shown = Extract<CallbackStatus, "open" | "done">;
@@ -30,7 +28,7 @@ export function CallbacksView() {
   const { workspace } = useWorkspace();
   const api = useConsoleApi();
   const [shown, setShown] = useState<Shown>("open");
-  const [tasks, setTasks] = useState<{ status: Shown; tasks: CallbackTaskRow[] } | null>(null);
+  const [tasks, setTasks] = useState<{ status: Shown; tasks: CallbackTask[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const now = useNow(30_000);
   const tabsId = useTabsId();
@@ -78,17 +76,9 @@ export function CallbacksView() {
       />
       <Tabs items={TABS} value={shown} onChange={setShown} label="Callback tasks" idBase={tabsId} className="mb-4 max-w-xs" />
       {error ? (
-        <Alert
-          tone="error"
-          className="mb-4"
-          action={
-            <Button size="sm" variant="secondary" onClick={() => void reload()}>
-              Try again
-            </Button>
-          }
-        >
+        <RetryAlert className="mb-4" onRetry={reload}>
           {error}
-        </Alert>
+        </RetryAlert>
       ) : null}
       <TabPanel idBase={tabsId} value={shown}>
         <Card>

@@ -8,7 +8,7 @@ import { useWorkspace } from "@/components/app/workspace-context";
 import { CallStatusBadge } from "@/components/calls/call-panels";
 import { TestCallButton } from "@/components/calls/test-call-button";
 import { useNow } from "@/components/knowledge/use-knowledge-sources";
-import { Alert } from "@/components/ui/alert";
+import { RetryAlert } from "@/components/ui/retry-alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -18,7 +18,7 @@ import { Skeleton } from "@/components/ui/spinner";
 import { ApiError, errorMessage, type CallSummary } from "@/lib/api";
 import { SENTIMENT_TONE, callDuration, callerLabel, formatDuration, formatScore } from "@/lib/calls";
 import { formatRelative } from "@/lib/format";
-import { HANDOFF_STATUS_LABEL, handoffSummary } from "@/lib/live";
+import { HANDOFF_STATUS_LABEL } from "@/lib/live";
 import { usePostgresChanges, useRefreshOnFocus, type TableBinding } from "@/lib/realtime";
 
 const PAGE = 25;
@@ -87,9 +87,9 @@ export function CallsView() {
         actions={<TestCallButton />}
       />
       {error ? (
-        <Alert tone="error" className="mb-4" action={<Button size="sm" variant="secondary" onClick={() => void reload()}>Try again</Button>}>
+        <RetryAlert className="mb-4" onRetry={reload}>
           {error}
-        </Alert>
+        </RetryAlert>
       ) : null}
       <Card>
         {calls === null ? (
@@ -170,7 +170,7 @@ export function CallsView() {
 
 /** Who took the call from the AI, or how the request for a person ended. */
 function CallPerson({ call }: { call: CallSummary }) {
-  const { handoff_status: status, human_name: name } = handoffSummary(call);
+  const { handoff_status: status, human_name: name } = call;
   if (!status) return <span className="text-slate-400">–</span>;
   if (name && status !== "waiting" && status !== "offered") {
     return (

@@ -6,8 +6,7 @@ import { useNow } from "@/components/knowledge/use-knowledge-sources";
 import { LiveCallCard } from "@/components/live/live-call-card";
 import { TeamPanel } from "@/components/live/team-panel";
 import { useLiveBoard } from "@/components/live/use-live-board";
-import { Alert } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
+import { RetryAlert } from "@/components/ui/retry-alert";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PhoneIcon } from "@/components/ui/icons";
@@ -37,17 +36,9 @@ export function LiveView() {
         description={`${workspace.name}'s calls as they happen, and who on the team can take one.`}
       />
       {error ? (
-        <Alert
-          tone="error"
-          className="mb-4"
-          action={
-            <Button size="sm" variant="secondary" onClick={() => void reload()}>
-              Try again
-            </Button>
-          }
-        >
+        <RetryAlert className="mb-4" onRetry={reload}>
           {error.message}
-        </Alert>
+        </RetryAlert>
       ) : null}
       <div className="grid gap-6 lg:grid-cols-[1fr_320px]">
         <section aria-labelledby="live-calls-title" className="min-w-0">

@@ -19,13 +19,12 @@ import { TestCallControls } from "@/components/calls/test-call-controls";
 import { useCall } from "@/components/calls/use-call";
 import { HandoffHistory, WrapUpCard } from "@/components/live/handoff-history";
 import { Alert } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
+import { RetryAlert } from "@/components/ui/retry-alert";
 import { ArrowLeftIcon } from "@/components/ui/icons";
 import { Skeleton } from "@/components/ui/spinner";
 import { SPEAKER_LABEL, callDuration, callerLabel, formatDuration, isLive } from "@/lib/calls";
 import { formatRelative } from "@/lib/format";
 import { useNow } from "@/components/knowledge/use-knowledge-sources";
-import { handoffDetail } from "@/lib/live";
 import { findTestCall } from "@/lib/test-call-store";
 
 export function CallView({ callId }: { callId: string }) {
@@ -55,7 +54,7 @@ export function CallView({ callId }: { callId: string }) {
   const controls = placed ? <TestCallControls placed={placed} onEnded={() => void reload()} /> : null;
   const duration = call ? callDuration(call, now) : null;
   // The person who took the call over speaks under their own name.
-  const humanName = call ? handoffDetail(call).human_name : null;
+  const humanName = call?.human_name ?? null;
   const speakers = humanName ? { ...SPEAKER_LABEL, human: humanName } : SPEAKER_LABEL;
   return (
     <div data-testid="call-page" data-call-id={call?.id} aria-busy={call ? undefined : true}>
@@ -84,16 +83,9 @@ export function CallView({ callId }: { callId: string }) {
       )}
       <div className="space-y-6">
         {error && !call ? (
-          <Alert
-            tone="error"
-            action={
-              <Button size="sm" variant="secondary" onClick={() => void reload()}>
-                Try again
-              </Button>
-            }
-          >
+          <RetryAlert onRetry={reload}>
             {error.message}
-          </Alert>
+          </RetryAlert>
         ) : null}
         {call ? <HandoffBanner call={call} /> : null}
         {call?.status === "failed" && call.status_detail ? (
