@@ -275,7 +275,7 @@ test("a browser test call: the greeting, then the answer from the knowledge, liv
     await step("the spoken question and the answer from the knowledge appear live", async () => {
       const lines = await eventually(async () => {
         const current = await transcript(page);
-        const asked = current.findIndex((line) => line.speaker === "customer" && /locker/i.test(line.text));
+        const asked = current.findIndex((line) => line.speaker === "customer" && /locker|parcel/i.test(line.text));
         const answered = current.findIndex((line, index) => index > asked && line.speaker === "ai" && /72 hours/.test(line.text));
         return asked >= 0 && answered > asked ? current : null;
       }, 120_000);
