@@ -14,84 +14,12 @@
 // Run: cd tests/js && node --test browser-live.test.mjs   (the platform must be up: ./dev up)
 
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 
 import { MAIL_URL, WEB_URL, launchBrowser, newPerson, rand, reachable, stepper } from "./lib/browser.mjs";
 import { inviteAgent, newOwnerWorkspace, transcript } from "./lib/calls.mjs";
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-function readEnvFile(file) {
-  if (!fs.existsSync(file)) return {};
-  return Object.fromEntries(
-    fs
-      .readFileSync(file, "utf8")
-      .split("\n")
-      .filter((line) => line.includes("="))
-      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
-  );
-}
-
-const env = { ...readEnvFile(path.join(ROOT, ".local", "runtime.env")), ...process.env };
-const API_URL = (env.API_URL ?? "http://127.0.0.1:8000").replace(/\/+$/, "");
-const SUPABASE_URL = env.SUPABASE_URL ?? "http://127.0.0.1:54321";
-const DATABASE_URL = env.DATABASE_URL ?? "postgresql://postgres:postgres@127.0.0.1:54322/postgres";
-
-function findPsql() {
-  if (process.env.PSQL) return process.env.PSQL;
-  const lib = path.join(ROOT, ".venv", "lib");
-  for (const dir of fs.existsSync(lib) ? fs.readdirSync(lib) : []) {
-    const candidate = path.join(lib, dir, "site-packages", "embedded_postgres", "pginstall", "bin", "psql");
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  return "psql";
-}
-const PSQL = findPsql();
-
-/** Runs SQL as postgres (what the agent worker's service connection may do); `vars` become psql
- * variables (:'name' in the SQL). Returns the output rows. */
-function sql(text, vars = {}) {
-  const args = ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", DATABASE_URL];
-  for (const [name, value] of Object.entries(vars)) args.push("-v", `${name}=${value}`);
-  return new Promise((resolve, reject) => {
-    const child = execFile(PSQL, args, (error, stdout, stderr) => {
-      if (error) reject(new Error(`psql failed: ${stderr || error.message}\n${text}`));
-      else resolve(stdout.split("\n").filter((line) => line !== ""));
-    });
-    child.stdin.end(text);
-  });
-}
-
-/** A password session from Supabase Auth (what the console's supabase-js holds). */
-async function accessToken(email, password) {
-  const response = await fetch(`${SUPABASE_URL}/auth/v1/token?grant_type=password`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", apikey: env.SUPABASE_ANON_KEY ?? "" },
-    body: JSON.stringify({ email, password }),
-  });
-  const body = await response.json();
-  assert.equal(response.status, 200, JSON.stringify(body));
-  return body.access_token;
-}
-
-/** The console API as the agent's browser calls it. */
-function consoleApi(token, workspaceId) {
-  return async (method, route, body) => {
-    const response = await fetch(`${API_URL}/v1/workspaces/${workspaceId}${route}`, {
-      method,
-      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    assert.ok(response.ok, `${method} ${route} answered ${response.status}: ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
-}
+import { accessToken, sql, workspaceApi } from "./lib/console.mjs";
 
 /** Shorter than the board's safety-net reload (15 s): what the board shows in time came through Realtime. */
 const REALTIME_MS = 10_000;
@@ -162,7 +90,7 @@ test("the live board follows a call through a handoff; history and callbacks sho
     await inviteAgent(page, agentSide.page, workspaceId, agent);
     await agentSide.context.close();
     delete pages.agent;
-    agentApi = consoleApi(await accessToken(agent.email, agent.password), workspaceId);
+    agentApi = workspaceApi(await accessToken(agent.email, agent.password), workspaceId);
 
     const nav = page.getByRole("navigation", { name: "Workspace sections" });
     for (const name of ["Console", "Live", "Callbacks"]) assert.equal(await nav.getByRole("link", { name }).count(), 1, name);
