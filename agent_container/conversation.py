@@ -76,7 +76,8 @@ class HandoffEvents(Protocol):
         """The caller asked to be called back (the AI has confirmed it)."""
 
 
-def _at(timestamp: float | None) -> datetime:
+def at_utc(timestamp: float | None) -> datetime:
+    """A Unix timestamp as an aware datetime (now when there is none)."""
     return datetime.fromtimestamp(timestamp, UTC) if timestamp else datetime.now(UTC)
 
 
@@ -207,8 +208,8 @@ class CallConversation:
         if message.role not in ("user", "assistant") or not text:
             return
         metrics = message.metrics
-        started = _at(metrics.get("started_speaking_at") or message.created_at)
-        ended = max(_at(metrics.get("stopped_speaking_at") or message.created_at), started)
+        started = at_utc(metrics.get("started_speaking_at") or message.created_at)
+        ended = max(at_utc(metrics.get("stopped_speaking_at") or message.created_at), started)
         if message.role == "user":
             self.add_line("customer", text, started_at=started, ended_at=ended)
             turn = self._ledger.get(message.id)

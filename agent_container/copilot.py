@@ -28,14 +28,14 @@ import logging
 import time
 from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from livekit import rtc
 from livekit.agents import Agent, FlushSentinel, ModelSettings, StopResponse, llm, stt
 
-from agent_container.conversation import CallConversation
+from agent_container.conversation import CallConversation, at_utc
 from agent_container.knowledge import KnowledgeRetriever
 from agent_container.knowledge_brief import BriefPassage, KnowledgeBrief
 from agent_container.providers import VoiceProviders
@@ -62,14 +62,6 @@ COPILOT_RULES = (
     "three short spoken sentences, in the first person, friendly and plain, only from the knowledge base passages "
     "given for that message. No URLs, lists or formatting, and never offer to transfer the call."
 )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _at(timestamp: float) -> datetime:
-    return datetime.fromtimestamp(timestamp, UTC)
 
 
 # ---------------------------------------------------------------- the human's voice
@@ -125,7 +117,7 @@ class _TrackTranscription:
                 ended = event.speech_end_time or event.created_at
                 started = speech_started if speech_started is not None else ended - max(heard.end_time, 0.0)
                 speech_started = None
-                self._on_utterance(Utterance(text, _at(min(started, ended)), _at(ended)))
+                self._on_utterance(Utterance(text, at_utc(min(started, ended)), at_utc(ended)))
 
     @property
     def done(self) -> bool:

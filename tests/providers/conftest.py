@@ -26,13 +26,10 @@ from callcenter.calls.analysis import build_call_analyzer
 from callcenter.calls.records import CallRecorder
 from callcenter.calls.summary import build_call_summarizer
 from callcenter.db import Database
-from callcenter.knowledge import store
-from callcenter.knowledge.chunking import chunk_document
-from callcenter.knowledge.embeddings import get_embedder
-from callcenter.knowledge.markdown import markdown_to_document
 from callcenter.settings import Settings
 from tests.db import dbkit
 from tests.fakes.openai_server import API_KEY, Script, fake_openai
+from tests.seed_knowledge import index_article
 
 ARTICLES = {
     "Refunds": (
@@ -91,31 +88,6 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
         yield created
     finally:
         await created.close()
-
-
-async def index_article(conn: Any, workspace_id: uuid.UUID, business_id: uuid.UUID, title: str, body: str) -> None:
-    """An article source, chunked, embedded and stored by the knowledge code (what the ingestion worker does)."""
-    source_id = await conn.fetchval(
-        """insert into public.knowledge_sources (workspace_id, business_id, kind, title, body_markdown)
-           values ($1, $2, 'article', $3, $4) returning id""",
-        workspace_id,
-        business_id,
-        title,
-        body,
-    )
-    document = markdown_to_document(title, body)
-    chunks = chunk_document(document)
-    embedder = get_embedder()
-    vectors = await embedder.embed([chunk.embedding_text() for chunk in chunks])
-    await store.write_document(
-        conn,
-        workspace_id=workspace_id,
-        source_id=source_id,
-        document=document,
-        chunks=chunks,
-        vectors=vectors,
-        embedding_model=embedder.model_name,
-    )
 
 
 @pytest.fixture(scope="session")
