@@ -68,13 +68,12 @@ COPILOT_RULES = (
 
 
 def recognizer_for(providers: VoiceProviders) -> stt.STT[Any] | None:
-    """A streaming recognizer for the human's audio: the providers' STT, behind the VAD when it only
-    transcribes whole utterances (whisper). None for speech-to-speech providers, which have no STT."""
-    if providers.stt is None:
-        return None
-    if providers.stt.capabilities.streaming:
-        return providers.stt
-    return stt.StreamAdapter(stt=providers.stt, vad=providers.vad)
+    """A streaming recognizer for the human's audio: the providers' STT for people, behind the VAD when it
+    only transcribes whole utterances (whisper). None when the providers have none."""
+    recognizer = providers.recognizer_for_humans()
+    if recognizer is None or recognizer.capabilities.streaming:
+        return recognizer
+    return stt.StreamAdapter(stt=recognizer, vad=providers.vad)
 
 
 @dataclass(frozen=True)

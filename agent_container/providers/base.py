@@ -17,6 +17,8 @@ from callcenter.knowledge.embeddings import Embedder, get_embedder
 from callcenter.settings import Settings
 
 DEFAULT_VOICE = "default"
+# Named outside VoiceProviders, whose `stt` field hides the module there.
+SpeechToText = stt.STT[Any]
 
 
 @dataclass
@@ -32,6 +34,12 @@ class VoiceProviders:
     turn_detection: TurnDetectionMode | None
     # Decides whether the retrieved passages answer the caller (shared with the grounded responder).
     answer_finder: AnswerFinder
+    # Transcribes a voice the session does not listen to (the human agent's microphone while the AI is the
+    # copilot), when it differs from `stt`: speech-to-speech providers have no `stt` of their own.
+    human_stt: SpeechToText | None = None
+
+    def recognizer_for_humans(self) -> SpeechToText | None:
+        return self.human_stt if self.human_stt is not None else self.stt
 
 
 class SharedModels:

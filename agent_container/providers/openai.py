@@ -153,29 +153,35 @@ def text_to_speech(hosted: tts.TTS[Any], offline: tts.TTS[Any] | None) -> tts.TT
     return tts.FallbackAdapter(models, max_retry_per_tts=0)
 
 
-def build(models: SharedModels, agent: AgentSettings) -> VoiceProviders:
+def transcription(models: SharedModels, agent: AgentSettings) -> stt.STT[Any]:
+    """OpenAI's transcription endpoint for the agent's language, whisper behind it for English."""
     settings = models.settings
     language = agent.language.split("-", 1)[0]
-    hosted_stt = openai.STT(
+    hosted = openai.STT(
         model=settings.openai_stt_model,
         language=language,
         api_key=settings.openai_api_key,
         base_url=settings.openai_base_url,
     )
+    english = language == "en"  # the offline models speak English only
+    return speech_to_text(hosted, models.offline_stt("en") if english else None, models.vad())
+
+
+def build(models: SharedModels, agent: AgentSettings) -> VoiceProviders:
+    settings = models.settings
     hosted_tts = openai.TTS(
         model=settings.openai_tts_model,
         voice=openai.tts.DEFAULT_VOICE if agent.voice == DEFAULT_VOICE else agent.voice,
         api_key=settings.openai_api_key,
         base_url=settings.openai_base_url,
     )
-    english = language == "en"  # the offline models speak English only
-    vad = models.vad()
+    english = agent.language.split("-", 1)[0] == "en"  # the offline models speak English only
     return VoiceProviders(
         name="openai",
         llm=chat_llm(settings, models),
-        stt=speech_to_text(hosted_stt, models.offline_stt("en") if english else None, vad),
+        stt=transcription(models, agent),
         tts=text_to_speech(hosted_tts, models.offline_tts() if english else None),
-        vad=vad,
+        vad=models.vad(),
         turn_detection=local_turn_detector(),
         answer_finder=models.answer_finder(),
     )
@@ -200,4 +206,6 @@ def build_realtime(models: SharedModels, agent: AgentSettings) -> VoiceProviders
         vad=models.vad(),
         turn_detection=local_turn_detector(),
         answer_finder=models.answer_finder(),
+        # The model hears the caller itself; a person who joins is transcribed by the transcription endpoint.
+        human_stt=transcription(models, agent),
     )

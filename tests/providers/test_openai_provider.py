@@ -19,8 +19,10 @@ import pytest
 from livekit import rtc
 from livekit.agents import stt, tts
 
-from agent_container.providers import SharedModels, VoiceProviders
+from agent_container.copilot import recognizer_for
+from agent_container.providers import PROVIDERS, SharedModels, VoiceProviders
 from agent_container.providers.openai import LLM_ATTEMPT_TIMEOUT_SECONDS
+from callcenter.calls.agent_settings import AgentSettings
 from callcenter.settings import Settings
 from tests.fakes.openai_server import API_KEY, SPEECH_RATE, Mode, Script
 from tests.providers.conftest import TextCallFactory
@@ -131,6 +133,21 @@ async def test_the_hosted_transcription_hears_the_caller(
     assert request.body["model"] == settings.openai_stt_model
     audio = request.body["file"]["content"]
     assert audio[:4] == b"RIFF" and audio[8:12] == b"WAVE" and len(audio) > 16_000, len(audio)
+
+
+async def test_with_the_realtime_model_a_person_who_joins_is_transcribed_by_the_hosted_endpoint(
+    models: SharedModels, agent_settings: AgentSettings, script: Script, settings: Settings
+) -> None:
+    """The speech-to-speech model hears only the caller; the copilot transcribes the human agent's microphone
+    through the transcription endpoint (whisper behind it)."""
+    realtime = PROVIDERS["openai_realtime"](models, agent_settings)
+    assert realtime.stt is None and realtime.tts is None
+    recognizer = recognizer_for(realtime)
+    assert recognizer is not None
+    script.transcript = "Your replacement parts ship from our Denver office."
+    finals = await transcribe_stream(recognizer, spoken(models, "Your replacement parts ship from Denver."), within=30)
+    assert finals == [script.transcript], finals
+    assert script.received("/v1/audio/transcriptions")[-1].body["model"] == settings.openai_stt_model
 
 
 @pytest.mark.parametrize("mode", ["error", "hang"])
