@@ -12,7 +12,7 @@ import base64
 import binascii
 import json
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
@@ -200,6 +200,98 @@ def latency_stats(turns: list[CallTurn]) -> list[LatencyStat]:
     return stats
 
 
+# ---------------------------------------------------------------- history filters
+
+HandledBy = Literal["ai", "human", "missed"]
+CallChannel = Literal["phone", "browser"]
+SentimentLabel = Literal["negative", "neutral", "positive"]
+
+# Who dealt with the call: a person joined (even if they handed it back), a person was asked for and nobody
+# joined (the end trigger turns waiting/offered into missed), or the AI handled it alone. A call still queued
+# for a person is in none of these yet: the Live board shows it.
+_HANDLED_BY_CONDITIONS: dict[HandledBy, str] = {
+    "ai": "c.handoff_status is null and c.human_user_id is null",
+    "human": "(c.handoff_status in ('connected', 'returned') or c.human_user_id is not null)",
+    "missed": "c.handoff_status = 'missed' and c.human_user_id is null",
+}
+
+# Where the search text is looked for: the call's own fields and what was said.
+_TEXT_SEARCH_CONDITION = """(c.caller_number ilike {0} escape '\\' or c.intent ilike {0} escape '\\'
+    or c.topic ilike {0} escape '\\' or c.summary ilike {0} escape '\\'
+    or exists (select 1 from public.call_transcript_segments s
+               where s.call_id = c.id and s.text ilike {0} escape '\\'))"""
+
+
+class _Where:
+    """A conjunction of SQL conditions whose values are bound as $n parameters, never formatted in."""
+
+    def __init__(self) -> None:
+        self.conditions: list[str] = []
+        self.params: list[Any] = []
+
+    def bind(self, value: Any) -> str:
+        self.params.append(value)
+        return f"${len(self.params)}"
+
+    def add(self, condition: str, *values: Any) -> None:
+        """`condition` is fixed SQL with one `{}` (or `{0}`, `{1}`...) per value."""
+        self.conditions.append(condition.format(*(self.bind(value) for value in values)))
+
+    def sql(self) -> str:
+        return " and ".join(self.conditions) or "true"
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """A date or datetime without an offset is taken as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _contains_pattern(text: str) -> str:
+    """An ILIKE pattern matching `text` anywhere, with its own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class CallFilters(BaseModel):
+    """What the call history is narrowed to; every filter set must match (AND)."""
+
+    handled_by: HandledBy | None = None
+    status: CallStatus | None = None
+    channel: CallChannel | None = None
+    disposition: Disposition | None = None
+    sentiment: SentimentLabel | None = None
+    # On started_at: from inclusive, to exclusive.
+    started_from: datetime | None = None
+    started_before: datetime | None = None
+    # Caller number, intent, topic, summary or transcript text containing it (case-insensitive).
+    text: str | None = None
+
+    def apply(self, where: _Where) -> None:
+        if self.handled_by is not None:
+            where.add(_HANDLED_BY_CONDITIONS[self.handled_by])
+        if self.status is not None:
+            where.add("c.status = {}::public.call_status", self.status)
+        if self.channel is not None:
+            where.add("c.channel = {}::public.call_channel", self.channel)
+        if self.disposition is not None:
+            where.add("c.disposition = {}::public.call_disposition", self.disposition.value)
+        if self.sentiment is not None:
+            where.add("c.sentiment_label = {}", self.sentiment)
+        started_from = _as_utc(self.started_from) if self.started_from else None
+        started_before = _as_utc(self.started_before) if self.started_before else None
+        if started_from and started_before and started_from > started_before:
+            raise DomainError(
+                ErrorKind.INVALID, "invalid_date_range", "The start of the date range is after its end.", "from"
+            )
+        if started_from is not None:
+            where.add("c.started_at >= {}", started_from)
+        if started_before is not None:
+            where.add("c.started_at < {}", started_before)
+        text = (self.text or "").strip()
+        if text:
+            where.add(_TEXT_SEARCH_CONDITION, _contains_pattern(text))
+
+
 def _encode_cursor(started_at: datetime, call_id: UUID) -> str:
     return base64.urlsafe_b64encode(f"{started_at.isoformat()}|{call_id}".encode()).decode().rstrip("=")
 
@@ -216,28 +308,28 @@ def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
 
 
 async def list_calls(
-    conn: asyncpg.Connection, workspace_id: UUID, *, limit: int, cursor: str | None = None
+    conn: asyncpg.Connection,
+    workspace_id: UUID,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    filters: CallFilters | None = None,
 ) -> CallPage:
-    """Newest first, `limit` per page."""
+    """Newest first, `limit` per page, only the calls matching every filter. A cursor continues the list it came
+    from when the same filters are sent again (it carries only the position)."""
     await tenancy.get_workspace(conn, workspace_id)
+    where = _Where()
+    where.add("c.workspace_id = {}", workspace_id)
     if cursor:
         started_at, call_id = _decode_cursor(cursor)
-        rows = await conn.fetch(
-            f"""select {_CALL_COLUMNS} {_CALL_FROM}
-                where c.workspace_id = $1 and (c.started_at, c.id) < ($2, $3)
-                order by c.started_at desc, c.id desc limit $4""",
-            workspace_id,
-            started_at,
-            call_id,
-            limit + 1,
-        )
-    else:
-        rows = await conn.fetch(
-            f"""select {_CALL_COLUMNS} {_CALL_FROM}
-                where c.workspace_id = $1 order by c.started_at desc, c.id desc limit $2""",
-            workspace_id,
-            limit + 1,
-        )
+        where.add("(c.started_at, c.id) < ({}, {})", started_at, call_id)
+    (filters or CallFilters()).apply(where)
+    limit_placeholder = where.bind(limit + 1)
+    rows = await conn.fetch(
+        f"""select {_CALL_COLUMNS} {_CALL_FROM}
+            where {where.sql()} order by c.started_at desc, c.id desc limit {limit_placeholder}""",
+        *where.params,
+    )
     calls = [CallSummary(**dict(row)) for row in rows[:limit]]
     next_cursor = _encode_cursor(calls[-1].started_at, calls[-1].id) if len(rows) > limit else None
     return CallPage(calls=calls, next_cursor=next_cursor)

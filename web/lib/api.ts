@@ -469,10 +469,6 @@ export function createApi(baseUrl: string, token: TokenSource) {
       request<AgentSettings>(`/v1/workspaces/${enc(workspaceId)}/agent`, { method: "PUT", body: settings }),
     voiceOptions: () => request<VoiceOptions>("/v1/voice/options"),
 
-    calls: (workspaceId: string, cursor?: string | null, limit = 25) =>
-      request<CallPage>(
-        `/v1/workspaces/${enc(workspaceId)}/calls?limit=${limit}${cursor ? `&cursor=${enc(cursor)}` : ""}`,
-      ),
     call: (workspaceId: string, callId: string, signal?: AbortSignal) =>
       request<CallDetail>(`/v1/workspaces/${enc(workspaceId)}/calls/${enc(callId)}`, { signal }),
     placeTestCall: (workspaceId: string) =>

@@ -1,6 +1,21 @@
 /** How calls read in the web app: status, caller, durations, speakers, latency stages. */
 
-import type { CallSummary, HandoffReason, LatencyStage, SentimentLabel, Speaker } from "@/lib/api";
+import { useMemo } from "react";
+
+import {
+  createRequest,
+  type CallChannel,
+  type CallPage,
+  type CallStatus,
+  type CallSummary,
+  type HandoffReason,
+  type LatencyStage,
+  type SentimentLabel,
+  type Speaker,
+} from "@/lib/api";
+import { useConfig } from "@/lib/config-context";
+import type { Disposition } from "@/lib/console";
+import { useSupabase } from "@/lib/supabase/client";
 
 export type CallBadge = { label: string; tone: "success" | "neutral" | "danger" | "warning" | "brand"; state: string };
 
@@ -74,4 +89,135 @@ export function formatMs(value: number | null | undefined): string {
 export function formatScore(value: number | null | undefined): string {
   if (value === null || value === undefined) return "–";
   return `${value > 0 ? "+" : ""}${value.toFixed(2)}`;
+}
+
+// ---------------------------------------------------------------- call history filters
+
+/** ai: no person was asked for; human: a person joined; missed: a person was asked for and nobody joined. */
+export type HandledBy = "ai" | "human" | "missed";
+
+/** The filters of the Calls page as they stand in its URL. `from` and `to` are days (YYYY-MM-DD) in the
+ * viewer's time zone, both included; `q` is searched in the number, intent, topic, summary and transcript. */
+export type CallFilters = {
+  handled_by?: HandledBy;
+  status?: CallStatus;
+  channel?: CallChannel;
+  disposition?: Disposition;
+  sentiment?: SentimentLabel;
+  from?: string;
+  to?: string;
+  q?: string;
+};
+
+export const HANDLED_BY_LABEL: Record<HandledBy, string> = { ai: "AI only", human: "A person", missed: "Missed handoff" };
+export const CALL_STATUS_LABEL: Record<CallStatus, string> = { ringing: "Ringing", active: "Live", ended: "Ended", failed: "Failed" };
+export const CHANNEL_LABEL: Record<CallChannel, string> = { phone: "Phone", browser: "Browser" };
+export const SENTIMENT_LABEL: Record<SentimentLabel, string> = { negative: "Negative", neutral: "Neutral", positive: "Positive" };
+const DISPOSITIONS: ReadonlyArray<Disposition> = ["resolved", "follow_up", "callback", "escalated", "unresolved"];
+
+type ChoiceKey = "handled_by" | "status" | "channel" | "disposition" | "sentiment";
+const CHOICES: { [K in ChoiceKey]: ReadonlyArray<NonNullable<CallFilters[K]>> } = {
+  handled_by: Object.keys(HANDLED_BY_LABEL) as HandledBy[],
+  status: Object.keys(CALL_STATUS_LABEL) as CallStatus[],
+  channel: Object.keys(CHANNEL_LABEL) as CallChannel[],
+  disposition: DISPOSITIONS,
+  sentiment: Object.keys(SENTIMENT_LABEL) as SentimentLabel[],
+};
+const CHOICE_KEYS = Object.keys(CHOICES) as ChoiceKey[];
+/** The URL's and the API's order of parameters, so equal filters give equal query strings. */
+const FILTER_KEYS: ReadonlyArray<keyof CallFilters> = [...CHOICE_KEYS, "from", "to", "q"];
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+export const SEARCH_MAX_LENGTH = 200;
+
+function choice<K extends ChoiceKey>(key: K, value: string | null): CallFilters[K] | undefined {
+  return (CHOICES[key] as ReadonlyArray<string>).includes(value ?? "") ? (value as CallFilters[K]) : undefined;
+}
+
+/** A real calendar day (not 2026-02-30). */
+function validDay(value: string | null): string | undefined {
+  if (!value || !DAY.test(value)) return undefined;
+  const date = localMidnight(value);
+  const [year, month, day] = dayParts(value);
+  return date.getFullYear() === year && date.getMonth() === month - 1 && date.getDate() === day ? value : undefined;
+}
+
+/** Reads the filters from a query string; unknown values are dropped (a stale link still opens). */
+export function parseCallFilters(params: { get(name: string): string | null }): CallFilters {
+  const filters: CallFilters = {};
+  for (const key of CHOICE_KEYS) {
+    const value = choice(key, params.get(key));
+    if (value) Object.assign(filters, { [key]: value });
+  }
+  const from = validDay(params.get("from"));
+  const to = validDay(params.get("to"));
+  if (from) filters.from = from;
+  if (to) filters.to = to;
+  const q = params.get("q")?.trim().slice(0, SEARCH_MAX_LENGTH);
+  if (q) filters.q = q;
+  return filters;
+}
+
+/** The filters as the page's query string (no leading "?"; empty without filters). */
+export function callFiltersSearch(filters: CallFilters): string {
+  const params = new URLSearchParams();
+  for (const key of FILTER_KEYS) {
+    const value = filters[key]?.trim();
+    if (value) params.set(key, value);
+  }
+  return params.toString();
+}
+
+export function hasCallFilters(filters: CallFilters): boolean {
+  return callFiltersSearch(filters) !== "";
+}
+
+/** "2026-11-20" as its numbers (the caller has checked the shape). */
+function dayParts(day: string): [number, number, number] {
+  const [year = NaN, month = NaN, date = NaN] = day.split("-").map(Number);
+  return [year, month, date];
+}
+
+function localMidnight(day: string, addDays = 0): Date {
+  const [year, month, date] = dayParts(day);
+  return new Date(year, month - 1, date + addDays);
+}
+
+/** The API's query: days become instants in the viewer's time zone, and `to` (the last day shown) becomes
+ * the exclusive start of the next day. */
+export function callFiltersApiQuery(filters: CallFilters): URLSearchParams {
+  const params = new URLSearchParams(callFiltersSearch(filters));
+  if (filters.from) params.set("from", localMidnight(filters.from).toISOString());
+  if (filters.to) params.set("to", localMidnight(filters.to, 1).toISOString());
+  return params;
+}
+
+type TokenSource = () => Promise<string | null>;
+
+export function createCallHistoryApi(baseUrl: string, token: TokenSource) {
+  const request = createRequest(baseUrl, token);
+  return {
+    /** One page of the workspace's calls matching `filters`, newest first; pass the same filters with a cursor. */
+    calls: (workspaceId: string, filters: CallFilters, cursor: string | null, limit: number, signal?: AbortSignal) => {
+      const params = callFiltersApiQuery(filters);
+      params.set("limit", String(limit));
+      if (cursor) params.set("cursor", cursor);
+      return request<CallPage>(`/v1/workspaces/${encodeURIComponent(workspaceId)}/calls?${params.toString()}`, { signal });
+    },
+  };
+}
+
+export type CallHistoryApi = ReturnType<typeof createCallHistoryApi>;
+
+/** The call history API for client components, with the current (auto-refreshed) access token. */
+export function useCallHistoryApi(): CallHistoryApi {
+  const { apiUrl } = useConfig();
+  const supabase = useSupabase();
+  return useMemo(
+    () =>
+      createCallHistoryApi(apiUrl, async () => {
+        const { data } = await supabase.auth.getSession();
+        return data.session?.access_token ?? null;
+      }),
+    [apiUrl, supabase],
+  );
 }

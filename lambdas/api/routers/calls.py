@@ -4,15 +4,27 @@ summary, and browser test calls (place one, hang it up)."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, status
 
 from callcenter import tenancy
 from callcenter.calls import call_log
-from callcenter.calls.call_log import BrowserCall, CallDetail, CallPage
+from callcenter.calls.call_log import (
+    BrowserCall,
+    CallChannel,
+    CallDetail,
+    CallFilters,
+    CallPage,
+    CallStatus,
+    HandledBy,
+    SentimentLabel,
+)
 from callcenter.calls.dispatch import CallDispatch
 from callcenter.calls.rooms import CallRooms
+from callcenter.calls.routing import Disposition
 from callcenter.errors import DomainError, ErrorKind
 from lambdas.api.deps import CurrentClaims, DatabaseDep, SettingsDep, UserConnection
 from lambdas.api.schemas import EndedCall
@@ -27,10 +39,45 @@ async def list_calls(
     workspace_id: UUID,
     conn: UserConnection,
     limit: int = Query(default=25, ge=1, le=100, description="Calls per page"),
-    cursor: str | None = Query(default=None, max_length=200, description="next_cursor of the previous page"),
+    cursor: str | None = Query(
+        default=None, max_length=200, description="next_cursor of the previous page (send the same filters again)"
+    ),
+    handled_by: Annotated[
+        HandledBy | None,
+        Query(
+            description="ai: no person was asked for; human: a person joined; "
+            "missed: a person was asked for and nobody joined (yet)"
+        ),
+    ] = None,
+    call_status: Annotated[CallStatus | None, Query(alias="status")] = None,
+    channel: Annotated[CallChannel | None, Query()] = None,
+    disposition: Annotated[Disposition | None, Query(description="The wrap-up disposition")] = None,
+    sentiment: Annotated[SentimentLabel | None, Query(description="The latest sentiment label")] = None,
+    started_from: Annotated[
+        datetime | None,
+        Query(alias="from", description="Started at or after this date or datetime (UTC without an offset)"),
+    ] = None,
+    started_before: Annotated[
+        datetime | None, Query(alias="to", description="Started before this date or datetime (exclusive)")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Text in the caller number, intent, topic, summary or transcript"),
+    ] = None,
 ) -> CallPage:
-    """Newest first. The web app follows new and changing calls through Supabase Realtime."""
-    return await call_log.list_calls(conn, workspace_id, limit=limit, cursor=cursor)
+    """Newest first, narrowed by every filter given. The web app follows new and changing calls through Supabase
+    Realtime."""
+    filters = CallFilters(
+        handled_by=handled_by,
+        status=call_status,
+        channel=channel,
+        disposition=disposition,
+        sentiment=sentiment,
+        started_from=started_from,
+        started_before=started_before,
+        text=q,
+    )
+    return await call_log.list_calls(conn, workspace_id, limit=limit, cursor=cursor, filters=filters)
 
 
 @router.get("/calls/{call_id}", response_model=CallDetail)
