@@ -426,6 +426,7 @@ class SilentCopilotAgent(Agent):
     def __init__(self, copilot: Copilot, *, instructions: str, chat_ctx: llm.ChatContext | None) -> None:
         super().__init__(instructions=instructions, chat_ctx=chat_ctx)
         self._copilot = copilot
+        self._lines_to_say: list[str] = []
 
     @property
     def copilot(self) -> Copilot:
@@ -454,9 +455,20 @@ class SilentCopilotAgent(Agent):
         return
         yield
 
+    def will_say(self, line: str) -> None:
+        """Let one line through to speech (the handoff flow asking the caller to hold on while the person's line
+        is down); everything else stays unsaid."""
+        self._lines_to_say.append(line)
+
     async def tts_node(self, text: AsyncIterable[str], model_settings: ModelSettings) -> AsyncIterable[rtc.AudioFrame]:
-        # Whatever reaches speech while the person has the call is dropped: the copilot never talks over them.
-        async for _ in text:
-            pass
-        return
-        yield
+        # Whatever else reaches speech while the person has the call is dropped: the copilot never talks over them.
+        spoken = "".join([chunk async for chunk in text])
+        if spoken not in self._lines_to_say:
+            return
+        self._lines_to_say.remove(spoken)
+        async for frame in Agent.default.tts_node(self, _text_once(spoken), model_settings):
+            yield frame
+
+
+async def _text_once(text: str) -> AsyncIterable[str]:
+    yield text

@@ -14,8 +14,10 @@
    Copilot, never to a reply; the Copilot transcribes the person).
 4. The person leaves: handed back -> the AI takes the caller back at once;
    still connected -> the person has `human_reconnect_grace_seconds` to
-   rejoin, after which routing.human_dropped and the AI takes the caller
-   back. A person who accepted but never joins the room within
+   rejoin (a page reload takes a second or two). If they are not back a few
+   seconds in, the AI asks the caller to hold on, so the grace is not dead
+   air; at its end routing.human_dropped and the AI takes the caller back.
+   A person who accepted but never joins the room within
    `human_join_timeout_seconds` is treated the same way (routing.human_dropped,
    "couldn't join after all"). Taking back = the CallAgent again, with the whole transcript and a
    "back with you" line, never the greeting; a new request may hand off again.
@@ -49,6 +51,9 @@ from callcenter.calls.routing import HandoffState, HandoffStatus
 from callcenter.db import Database
 
 log = logging.getLogger(__name__)
+
+# How far into the reconnect grace the caller is asked to hold on: a reload is back well before.
+HOLD_LINE_AFTER_GRACE_FRACTION = 0.4
 
 TICK_SECONDS = 1.0
 POSITION_UPDATE_SECONDS = 60.0
@@ -260,10 +265,31 @@ class HandoffFlow:
     async def _wait_for_return(self, identity: str) -> None:
         """The person's line dropped: they may come back within the grace."""
         log.info("call %s: waiting %.0f s for %s to come back", self.call_id, self._grace, identity)
+        started = time.monotonic()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._human_back.wait(), self._grace)
+            await asyncio.wait_for(self._human_back.wait(), self._grace * HOLD_LINE_AFTER_GRACE_FRACTION)
+            return
+        await self._ask_caller_to_hold()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._human_back.wait(), max(0.0, self._grace - (time.monotonic() - started)))
             return
         await self._give_up_on_human(handoff_lines.DROPPED)
+
+    async def _ask_caller_to_hold(self) -> None:
+        """One line through the silent copilot's muted output; silent again after it unless the AI took the caller
+        back meanwhile."""
+        if self._session is None or self._closed or self._human_back.is_set():
+            return
+        copilot = self._session.current_agent
+        if not isinstance(copilot, SilentCopilotAgent):
+            return
+        copilot.will_say(handoff_lines.HOLD_ON)
+        self._session.output.set_audio_enabled(True)
+        try:
+            await self._announce(handoff_lines.HOLD_ON)
+        finally:
+            if self._human is not None:
+                self._session.output.set_audio_enabled(False)
 
     async def _await_join(self, within_seconds: float) -> None:
         """The person has the call (accepted the offer) but is not in the room: they must join within `within_seconds`,

@@ -17,6 +17,7 @@ CALLBACK_CONFIRMED = (
 CONNECTING = "I'm connecting you with {name} now."
 A_COLLEAGUE = "a colleague"
 BACK = "Thanks for holding, I'm back with you. Is there anything else I can help with?"
+HOLD_ON = "One moment please, my colleague's line is reconnecting."
 DROPPED = "It looks like my colleague's line dropped. I'm back with you. Is there anything else I can help with?"
 NOT_JOINED = "My colleague couldn't join after all. I'm back with you. Is there anything else I can help with?"
 
