@@ -183,3 +183,28 @@ export async function offerStatuses(callId) {
   );
   return rows.map((row) => row.split("|"));
 }
+
+/** Where a call's handoff stands in the database: handoff_status, the person who has it, when they left. */
+export async function handoffRow(callId) {
+  const [row] = await sql(
+    `select coalesce(handoff_status::text, '') || '|' || coalesce(human_user_id::text, '') || '|' ||
+            coalesce(human_left_at::text, '') || '|' || status
+     from public.calls where id = :'call'`,
+    { call: callId },
+  );
+  const [handoffStatus, humanUserId, humanLeftAt, status] = row.split("|");
+  return { handoffStatus, humanUserId: humanUserId || null, humanLeftAt: humanLeftAt || null, status };
+}
+
+/** The presence of the member with `email` in the workspace: status and the call they are on or owe a wrap-up for. */
+export async function presenceOf(workspaceId, email) {
+  const [row] = await sql(
+    `select p.status || '|' || coalesce(p.current_call_id::text, '')
+     from public.agent_presence p join auth.users u on u.id = p.user_id
+     where p.workspace_id = :'ws' and lower(u.email) = lower(:'email')`,
+    { ws: workspaceId, email },
+  );
+  if (!row) return null;
+  const [status, currentCallId] = row.split("|");
+  return { status, currentCallId: currentCallId || null };
+}

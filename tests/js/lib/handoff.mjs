@@ -5,7 +5,7 @@
 import { newPerson } from "./browser.mjs";
 import { inviteAgent, newOwnerWorkspace, spokenQuestion, transcript } from "./calls.mjs";
 import { eventually, sourceRow, waitForStatus } from "./knowledge.mjs";
-import { useSpeakableMicrophone, wavBase64 } from "./microphone.mjs";
+import { peakLevel, speak, useSpeakableMicrophone, wavBase64 } from "./microphone.mjs";
 
 export const LOCKER_FACT = "Parcel lockers keep a parcel for 72 hours before it goes back to the depot.";
 
@@ -95,4 +95,12 @@ export async function transcriptLineAfter(page, from, predicate, timeout) {
     const lines = await transcript(page);
     return lines.slice(from).find(predicate) ?? null;
   }, timeout);
+}
+
+/** The loudest the `meterTestId` level meter on `listener` gets while `speaker` says `wav` (base64), and the
+ * quietest-case peak over `quietMs` just before (nobody speaking). */
+export async function levelsWhileSpeaking(listener, meterTestId, speaker, wav, { quietMs = 1000, loudMs = 3000 } = {}) {
+  const quiet = await peakLevel(listener, meterTestId, quietMs);
+  const [, loud] = await Promise.all([speak(speaker, wav), peakLevel(listener, meterTestId, loudMs)]);
+  return { quiet, loud };
 }

@@ -5,23 +5,24 @@ import { useEffect, useRef, useState } from "react";
 import { useWorkspace } from "@/components/app/workspace-context";
 import { AudioLevelMeter } from "@/components/calls/audio-level";
 import { Transcript } from "@/components/calls/call-panels";
+import { MicrophoneControls } from "@/components/calls/microphone-controls";
 import { useCall } from "@/components/calls/use-call";
+import type { VoiceConnection } from "@/components/calls/use-voice-room";
 import { HandoffBriefing, callerName } from "@/components/console/call-context";
 import { ConsoleSearch } from "@/components/console/console-search";
 import { CopilotPanel } from "@/components/console/copilot-panel";
-import { useAgentRoom, type RoomConnection } from "@/components/console/use-agent-room";
+import { useAgentRoom } from "@/components/console/use-agent-room";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
-import { Select } from "@/components/ui/field";
-import { BotIcon, MicIcon, MicOffIcon, PhoneOffIcon } from "@/components/ui/icons";
+import { BotIcon, PhoneOffIcon } from "@/components/ui/icons";
 import { Skeleton } from "@/components/ui/spinner";
 import { errorMessage } from "@/lib/api";
 import { isLive } from "@/lib/calls";
 import { CONSOLE_SPEAKER_LABEL, type ActiveCall, type ConsoleApi, type JoinTicket } from "@/lib/console";
 
-const CONNECTION: Record<RoomConnection, { label: string; tone: "success" | "warning" | "danger" | "neutral" | "brand" }> = {
+const CONNECTION: Record<VoiceConnection, { label: string; tone: "success" | "warning" | "danger" | "neutral" | "brand" }> = {
   connecting: { label: "Connecting…", tone: "brand" },
   connected: { label: "Connected", tone: "success" },
   reconnecting: { label: "Reconnecting…", tone: "warning" },
@@ -50,8 +51,8 @@ export function InCallPanel({
   const [joinProblem, setJoinProblem] = useState<string | null>(null);
   const [pending, setPending] = useState<"hand-back" | "hang-up" | "rejoin" | null>(null);
   const [actionProblem, setActionProblem] = useState<string | null>(null);
-  const audio = useRef<HTMLDivElement>(null);
-  const room = useAgentRoom(ticket, audio);
+  // The audio container apart: the rest of the room is state, read while rendering.
+  const { audioContainer, ...room } = useAgentRoom(ticket);
   const { call: detail } = useCall(callId);
   const finishing = useRef(false);
   const { leave } = room;
@@ -186,32 +187,7 @@ export function InCallPanel({
             </Alert>
           ) : null}
           <div className="flex flex-wrap items-center gap-3">
-            <Button
-              variant="secondary"
-              onClick={() => void room.toggleMute()}
-              disabled={room.connection !== "connected" || room.micProblem !== null}
-              aria-pressed={room.muted}
-              data-testid="call-mute"
-            >
-              {room.muted ? <MicOffIcon className="size-4" /> : <MicIcon className="size-4" />}
-              {room.muted ? "Unmute" : "Mute"}
-            </Button>
-            {room.devices.length > 0 ? (
-              <Select
-                size="sm"
-                aria-label="Microphone"
-                value={room.deviceId ?? ""}
-                onChange={(event) => void room.chooseDevice(event.target.value)}
-                data-testid="call-device"
-                className="max-w-56"
-              >
-                {room.devices.map((device) => (
-                  <option key={device.deviceId} value={device.deviceId}>
-                    {device.label}
-                  </option>
-                ))}
-              </Select>
-            ) : null}
+            <MicrophoneControls room={room} testIdPrefix="call" disabled={room.connection !== "connected"} />
             <span className="flex-1" />
             <Button variant="secondary" onClick={() => void finish("hand-back")} loading={pending === "hand-back"} disabled={!canAct} data-testid="call-hand-back">
               <BotIcon className="size-4" />
@@ -222,7 +198,7 @@ export function InCallPanel({
               Hang up
             </Button>
           </div>
-          <div ref={audio} hidden data-testid="call-audio" />
+          <div ref={audioContainer} hidden data-testid="call-audio" />
         </CardBody>
       </Card>
       <div className="grid gap-6 lg:grid-cols-[1fr_380px]">
