@@ -11,9 +11,9 @@
 
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { MAIL_URL, WEB_URL, launchBrowser, newPerson, rand, reachable, stepper } from "./lib/browser.mjs";
+import { newPerson, rand, stepper, suiteBrowser } from "./lib/browser.mjs";
 import { newOwnerWorkspace } from "./lib/calls.mjs";
 import { sql } from "./lib/console.mjs";
 
@@ -55,24 +55,14 @@ function query(page) {
   return Object.fromEntries(new URL(page.url()).searchParams);
 }
 
-let browser;
-
-before(async () => {
-  assert.ok(await reachable(`${WEB_URL}/login`), `the web app is not reachable at ${WEB_URL} (run ./dev up)`);
-  assert.ok(await reachable(`${MAIL_URL}/api/messages`), `the mail catcher is not reachable at ${MAIL_URL}`);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const suite = suiteBrowser();
 
 test("the Calls page filters by the URL, follows filter changes, and clears", { timeout: 180_000 }, async (t) => {
   const id = rand();
   const owner = { name: "Fay Filter", email: `fay-${id}@${id}-filterly.com`, password: `Pw-${rand(6)}-long` };
   const pages = {};
   const step = stepper(t, pages);
-  const person = await newPerson(browser);
+  const person = await newPerson(suite.browser);
   const page = (pages.owner = person.page);
   const calls = {};
   let workspaceId;

@@ -11,9 +11,9 @@
 //    hanging up ends the call and the summary appears.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { MAIL_URL, WEB_URL, launchBrowser, newPerson, pageTitle, rand, reachable, stepper } from "./lib/browser.mjs";
+import { newPerson, pageTitle, rand, stepper, suiteBrowser } from "./lib/browser.mjs";
 import {
   chipValues,
   inviteAgent,
@@ -24,17 +24,7 @@ import {
 } from "./lib/calls.mjs";
 import { eventually, sourceRow, waitForStatus } from "./lib/knowledge.mjs";
 
-let browser;
-
-before(async () => {
-  assert.ok(await reachable(`${WEB_URL}/login`), `the web app is not reachable at ${WEB_URL} (run ./dev up)`);
-  assert.ok(await reachable(`${MAIL_URL}/api/messages`), `the mail catcher is not reachable at ${MAIL_URL}`);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const suite = suiteBrowser();
 
 test("the AI agent settings: a manager edits and saves them, an agent reads them", { timeout: 300_000 }, async (t) => {
   const id = rand();
@@ -44,7 +34,7 @@ test("the AI agent settings: a manager edits and saves them, an agent reads them
   const agent = { name: "Sam Agent", email: `sam-${id}@${domain}`, password };
   const pages = {};
   const step = stepper(t, pages);
-  const ownerSide = await newPerson(browser);
+  const ownerSide = await newPerson(suite.browser);
   const page = (pages.owner = ownerSide.page);
   let workspaceId;
   let voice;
@@ -136,7 +126,7 @@ test("the AI agent settings: a manager edits and saves them, an agent reads them
     assert.deepEqual(pressed.sort(), ["account changes", "delivery times"]);
   });
 
-  const agentSide = await newPerson(browser);
+  const agentSide = await newPerson(suite.browser);
   const agentPage = (pages.agent = agentSide.page);
 
   await step("an invited agent sees the same settings, read-only", async () => {

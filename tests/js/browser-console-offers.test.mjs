@@ -15,9 +15,9 @@
 
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { MAIL_URL, WEB_URL, launchBrowser, newPerson, rand, reachable, stepper } from "./lib/browser.mjs";
+import { newPerson, rand, stepper, suiteBrowser } from "./lib/browser.mjs";
 import { inviteAgent, newOwnerWorkspace } from "./lib/calls.mjs";
 import {
   accessToken,
@@ -60,17 +60,7 @@ async function idle(page) {
   assert.equal(await page.getByTestId("offer-card").count(), 0, "no offer card");
 }
 
-let browser;
-
-before(async () => {
-  assert.ok(await reachable(`${WEB_URL}/login`), `the web app is not reachable at ${WEB_URL} (run ./dev up)`);
-  assert.ok(await reachable(`${MAIL_URL}/api/messages`), `the mail catcher is not reachable at ${MAIL_URL}`);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const suite = suiteBrowser();
 
 test("offers ring the longest idle agent, survive a reload, move on when declined or missed, go when the caller hangs up", { timeout: 300_000 }, async (t) => {
   const id = rand();
@@ -85,9 +75,9 @@ test("offers ring the longest idle agent, survive a reload, move on when decline
   const liveCalls = new Set();
   const stopHeartbeats = heartbeatCalls(() => liveCalls);
 
-  const ownerSide = await newPerson(browser);
-  const adaSide = await newPerson(browser);
-  const benSide = await newPerson(browser);
+  const ownerSide = await newPerson(suite.browser);
+  const adaSide = await newPerson(suite.browser);
+  const benSide = await newPerson(suite.browser);
   const pages = { owner: ownerSide.page, ada: adaSide.page, ben: benSide.page };
   const step = stepper(t, pages);
   let workspaceId;
@@ -110,7 +100,7 @@ test("offers ring the longest idle agent, survive a reload, move on when decline
     ownerApi = workspaceApi(await accessToken(owner.email, owner.password), workspaceId);
     await setRingTimeout(ownerApi, LONG_RING_SECONDS);
 
-    const outsiderSide = await newPerson(browser);
+    const outsiderSide = await newPerson(suite.browser);
     try {
       outsiderWorkspaceId = await newOwnerWorkspace(outsiderSide.page, outsider, `Elsewhere ${id}`);
     } finally {

@@ -13,27 +13,25 @@
 // Needs the whole platform (./dev up: web, API, realtime, livekit-server, the agent worker).
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { MAIL_URL, WEB_URL, rand, reachable, stepper } from "./lib/browser.mjs";
+import { stepper } from "./lib/browser.mjs";
 import { transcript } from "./lib/calls.mjs";
 import { handoffRow, presenceOf } from "./lib/console.mjs";
 import {
   levelsWhileSpeaking,
-  newCallPerson,
+  handoffCast,
   openConsoleAvailable,
   placeTestCall,
   setUpTeam,
-  speechFor,
+  SPEECH_LEVEL,
   transcriptLineAfter,
+  twoCallBrowsers,
   waitForOffer,
 } from "./lib/handoff.mjs";
 import { eventually } from "./lib/knowledge.mjs";
-import { launchCallBrowser, speak } from "./lib/microphone.mjs";
+import { speak } from "./lib/microphone.mjs";
 
-const LIVEKIT_URL = process.env.LIVEKIT_HTTP_URL ?? "http://127.0.0.1:7880";
-/** RMS of received speech sits around 0.05-0.2; silence after Opus is below 0.005. */
-const SPEECH_LEVEL = 0.02;
 /** Settings.human_reconnect_grace_seconds (the agent worker's default). */
 const GRACE_SECONDS = 10;
 /** What the AI says when it takes the caller back after the person's line dropped (handoff_lines.DROPPED). */
@@ -41,33 +39,15 @@ const TAKES_BACK = /line dropped|back with you/i;
 /** Partway into the grace the AI asks the caller to hold on (handoff_lines.HOLD_ON). */
 const HOLD_ON = /one moment|reconnecting/i;
 
-let customerBrowser;
-let humanBrowser;
-let speech;
-
-before(async () => {
-  assert.ok(await reachable(`${WEB_URL}/login`), `the web app is not reachable at ${WEB_URL} (run ./dev up)`);
-  assert.ok(await reachable(`${MAIL_URL}/api/messages`), `the mail catcher is not reachable at ${MAIL_URL}`);
-  assert.ok(await reachable(LIVEKIT_URL), `livekit-server is not reachable at ${LIVEKIT_URL} (run ./dev up)`);
-  speech = await speechFor();
-  // Two processes: the two people's audio stacks must not share anything.
-  customerBrowser = await launchCallBrowser();
-  humanBrowser = await launchCallBrowser();
-});
-
-after(async () => {
-  await customerBrowser?.close();
-  await humanBrowser?.close();
-  await speech?.cleanup();
-});
+const suite = twoCallBrowsers();
 
 /** The caller hears the agent and the agent hears the caller: each level meter rises while the other speaks. */
 async function assertAudioBothWays(t, customerPage, humanPage, label) {
-  const atCaller = await levelsWhileSpeaking(customerPage, "agent-audio-level", humanPage, speech.said.humanGreets);
+  const atCaller = await levelsWhileSpeaking(customerPage, "agent-audio-level", humanPage, suite.speech.said.humanGreets);
   t.diagnostic(`${label}: agent's voice at the caller: quiet ${atCaller.quiet.toFixed(4)}, speaking ${atCaller.loud.toFixed(4)}`);
   assert.ok(atCaller.quiet < SPEECH_LEVEL, `${label}: silence at the caller before the agent speaks (${atCaller.quiet})`);
   assert.ok(atCaller.loud > SPEECH_LEVEL, `${label}: the agent's voice arrives at the caller (${atCaller.loud})`);
-  const atAgent = await levelsWhileSpeaking(humanPage, "caller-audio-level", customerPage, speech.said.lockerQuestion);
+  const atAgent = await levelsWhileSpeaking(humanPage, "caller-audio-level", customerPage, suite.speech.said.lockerQuestion);
   t.diagnostic(`${label}: caller's voice at the agent: quiet ${atAgent.quiet.toFixed(4)}, speaking ${atAgent.loud.toFixed(4)}`);
   assert.ok(atAgent.quiet < SPEECH_LEVEL, `${label}: silence at the agent before the caller speaks (${atAgent.quiet})`);
   assert.ok(atAgent.loud > SPEECH_LEVEL, `${label}: the caller's voice arrives at the agent (${atAgent.loud})`);
@@ -78,14 +58,7 @@ function inCallConnected(page, callId) {
 }
 
 test("the agent reloads mid-call, switches microphones, then drops: the AI takes the caller back after the grace", { timeout: 300_000 }, async (t) => {
-  const id = rand();
-  const domain = `${id}-lockly.com`;
-  const password = `Pw-${rand(6)}-long`;
-  const owner = { name: "Cora Customer", email: `cora-${id}@${domain}`, password };
-  const agent = { name: "Sam Support", email: `sam-${id}@${domain}`, password };
-  const customer = await newCallPerson(customerBrowser);
-  const human = await newCallPerson(humanBrowser);
-  const pages = { customer: customer.page, human: human.page };
+  const { id, owner, agent, customer, human, pages } = await handoffCast(suite);
   const step = stepper(t, pages);
   let workspaceId;
   let callId;
@@ -96,7 +69,7 @@ test("the agent reloads mid-call, switches microphones, then drops: the AI takes
       workspaceId = await setUpTeam(customer.page, human.page, { id, owner, agent });
       await openConsoleAvailable(human.page, workspaceId);
       callId = await placeTestCall(customer.page, workspaceId);
-      await speak(customer.page, speech.said.askForPerson);
+      await speak(customer.page, suite.speech.said.askForPerson);
       const card = await waitForOffer(human.page, callId);
       await card.getByTestId("offer-join").click();
       await inCallConnected(human.page, callId).waitFor({ timeout: 30_000 });
@@ -152,7 +125,7 @@ test("the agent reloads mid-call, switches microphones, then drops: the AI takes
       await human.page.locator(`[data-testid="call-device"][data-device-id="${other.value}"]`).waitFor();
       assert.equal(await menu.inputValue(), other.value, `${other.label} is the chosen microphone`);
       assert.equal(await human.page.getByTestId("call-mic-error").count(), 0, "switching raised no microphone problem");
-      const atCaller = await levelsWhileSpeaking(customer.page, "agent-audio-level", human.page, speech.said.humanGreets);
+      const atCaller = await levelsWhileSpeaking(customer.page, "agent-audio-level", human.page, suite.speech.said.humanGreets);
       st.diagnostic(`on ${other.label}: agent's voice at the caller: quiet ${atCaller.quiet.toFixed(4)}, speaking ${atCaller.loud.toFixed(4)}`);
       assert.ok(atCaller.loud > SPEECH_LEVEL, `the agent's voice still arrives after switching (${atCaller.loud})`);
       // The caller's page offers the same menu.

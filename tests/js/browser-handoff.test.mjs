@@ -12,59 +12,30 @@
 // Each person speaks through lib/microphone.mjs (a microphone the test speaks into on demand).
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { MAIL_URL, WEB_URL, rand, reachable, stepper } from "./lib/browser.mjs";
+import { stepper } from "./lib/browser.mjs";
 import { transcript } from "./lib/calls.mjs";
 import {
-  LINES,
   LOCKER_FACT,
-  newCallPerson,
+  handoffCast,
   openConsoleAvailable,
   placeTestCall,
   setUpTeam,
-  speechFor,
+  SPEECH_LEVEL,
   transcriptLineAfter,
+  twoCallBrowsers,
   waitForOffer,
   writeArticle,
 } from "./lib/handoff.mjs";
-import { launchCallBrowser, peakLevel, speak } from "./lib/microphone.mjs";
+import { peakLevel, speak } from "./lib/microphone.mjs";
 
-const LIVEKIT_URL = process.env.LIVEKIT_HTTP_URL ?? "http://127.0.0.1:7880";
-/** RMS of received speech sits around 0.05-0.2; silence after Opus is below 0.005. */
-const SPEECH_LEVEL = 0.02;
-
-let customerBrowser;
-let humanBrowser;
-let speech;
-
-before(async () => {
-  assert.ok(await reachable(`${WEB_URL}/login`), `the web app is not reachable at ${WEB_URL} (run ./dev up)`);
-  assert.ok(await reachable(`${MAIL_URL}/api/messages`), `the mail catcher is not reachable at ${MAIL_URL}`);
-  assert.ok(await reachable(LIVEKIT_URL), `livekit-server is not reachable at ${LIVEKIT_URL} (run ./dev up)`);
-  speech = await speechFor();
-  // Two processes: the two people's audio stacks must not share anything.
-  customerBrowser = await launchCallBrowser();
-  humanBrowser = await launchCallBrowser();
-});
-
-after(async () => {
-  await customerBrowser?.close();
-  await humanBrowser?.close();
-  await speech?.cleanup();
-});
+const suite = twoCallBrowsers();
 
 test("a caller asks for a person: offer, join, audio both ways, copilot, hand back, wrap-up", { timeout: 900_000 }, async (t) => {
-  const id = rand();
-  const domain = `${id}-lockly.com`;
-  const password = `Pw-${rand(6)}-long`;
-  const owner = { name: "Cora Customer", email: `cora-${id}@${domain}`, password };
-  const agent = { name: "Sam Support", email: `sam-${id}@${domain}`, password };
-  const customer = await newCallPerson(customerBrowser);
-  const human = await newCallPerson(humanBrowser);
-  const pages = { customer: customer.page, human: human.page };
+  const { id, owner, agent, customer, human, pages } = await handoffCast(suite);
   const step = stepper(t, pages);
-  const said = speech.said;
+  const said = suite.speech.said;
   let workspaceId;
   let callId;
   let handBackIndex = 0;

@@ -13,16 +13,13 @@ import { after, before, test } from "node:test";
 
 import {
   INVITE_LINK,
-  MAIL_URL,
-  WEB_URL,
-  launchBrowser,
   newPerson,
   onWebUrl,
   pageTitle,
   rand,
-  reachable,
   signUpAndConfirm,
   stepper,
+  suiteBrowser,
   waitForMailLink,
 } from "./lib/browser.mjs";
 import {
@@ -37,20 +34,16 @@ import {
   waitForStatus,
 } from "./lib/knowledge.mjs";
 
-let browser;
+const suite = suiteBrowser();
 let documents;
 let helpCenter;
 
 before(async () => {
-  assert.ok(await reachable(`${WEB_URL}/login`), `the web app is not reachable at ${WEB_URL} (run ./dev up)`);
-  assert.ok(await reachable(`${MAIL_URL}/api/messages`), `the mail catcher is not reachable at ${MAIL_URL}`);
-  browser = await launchBrowser();
   documents = await documentFixtures();
   helpCenter = await startHelpCenter();
 });
 
 after(async () => {
-  await browser?.close();
   await documents?.cleanup();
   await helpCenter?.close();
 });
@@ -64,7 +57,7 @@ test("the Knowledge page: articles, documents, a crawled site, search with citat
   const pages = {};
   const step = stepper(t, pages);
 
-  const ownerSide = await newPerson(browser);
+  const ownerSide = await newPerson(suite.browser);
   const page = (pages.owner = ownerSide.page);
   let workspaceId;
   let articleId;
@@ -274,7 +267,7 @@ test("the Knowledge page: articles, documents, a crawled site, search with citat
     );
   });
 
-  const agentSide = await newPerson(browser);
+  const agentSide = await newPerson(suite.browser);
   const agentPage = (pages.agent = agentSide.page);
 
   await step("an invited agent can read and search the knowledge but not change it", async () => {

@@ -15,9 +15,9 @@
 
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { MAIL_URL, WEB_URL, launchBrowser, newPerson, rand, reachable, stepper } from "./lib/browser.mjs";
+import { newPerson, rand, stepper, suiteBrowser } from "./lib/browser.mjs";
 import { inviteAgent, newOwnerWorkspace, transcript } from "./lib/calls.mjs";
 import { accessToken, sql, workspaceApi } from "./lib/console.mjs";
 
@@ -37,17 +37,7 @@ async function teamAgent(page, email, status) {
   return row;
 }
 
-let browser;
-
-before(async () => {
-  assert.ok(await reachable(`${WEB_URL}/login`), `the web app is not reachable at ${WEB_URL} (run ./dev up)`);
-  assert.ok(await reachable(`${MAIL_URL}/api/messages`), `the mail catcher is not reachable at ${MAIL_URL}`);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const suite = suiteBrowser();
 
 test("the live board follows a call through a handoff; history and callbacks show it", { timeout: 300_000 }, async (t) => {
   const id = rand();
@@ -59,8 +49,8 @@ test("the live board follows a call through a handoff; history and callbacks sho
   const caller = `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
   const pages = {};
   const step = stepper(t, pages);
-  const ownerSide = await newPerson(browser);
-  const agentSide = await newPerson(browser);
+  const ownerSide = await newPerson(suite.browser);
+  const agentSide = await newPerson(suite.browser);
   const page = (pages.owner = ownerSide.page);
   pages.agent = agentSide.page;
   let workspaceId;

@@ -4,35 +4,22 @@
 // and log in. Needs the whole local stack (`./dev up`).
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
 import {
   INVITE_LINK,
-  MAIL_URL,
-  WEB_URL,
   fillSignUp,
-  launchBrowser,
   newPerson,
   onWebUrl,
   pageTitle,
   rand,
-  reachable,
   signUpAndConfirm,
   stepper,
+  suiteBrowser,
   waitForMailLink,
 } from "./lib/browser.mjs";
 
-let browser;
-
-before(async () => {
-  assert.ok(await reachable(`${WEB_URL}/login`), `the web app is not reachable at ${WEB_URL} (run ./dev up)`);
-  assert.ok(await reachable(`${MAIL_URL}/api/messages`), `the mail catcher is not reachable at ${MAIL_URL}`);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const suite = suiteBrowser();
 
 const idOf = (page) => new URL(page.url()).pathname.split("/")[2];
 
@@ -46,7 +33,7 @@ test("an admin manages members, renames and deletes a workspace", { timeout: 240
   const pages = {};
   const step = stepper(t, pages);
 
-  const ownerSide = await newPerson(browser);
+  const ownerSide = await newPerson(suite.browser);
   const page = (pages.owner = ownerSide.page);
   let salesId;
   let opsId;
@@ -111,7 +98,7 @@ test("an admin manages members, renames and deletes a workspace", { timeout: 240
     await other.close();
   });
 
-  const agentSide = await newPerson(browser);
+  const agentSide = await newPerson(suite.browser);
   const agentPage = (pages.agent = agentSide.page);
 
   await step("the agent joins through the invitation", async () => {
@@ -183,7 +170,7 @@ test("an admin manages members, renames and deletes a workspace", { timeout: 240
   });
 
   await step("a second sign-up with the same email is told to log in, and logging in works", async () => {
-    const other = await newPerson(browser);
+    const other = await newPerson(suite.browser);
     pages.other = other.page;
     await other.page.goto("/signup");
     await fillSignUp(other.page, owner);

@@ -7,36 +7,25 @@
 // Needs the whole local stack (`./dev up`). WEB_URL and MAIL_URL move the targets.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
 import {
   CONFIRM_LINK,
   INVITE_LINK,
   MAIL_URL,
   WEB_URL,
-  launchBrowser,
+  fillSignUp,
   newPerson,
   onWebUrl,
-  rand,
-  reachable,
-  fillSignUp,
   pageTitle,
+  rand,
   stepper,
+  suiteBrowser,
   waitForMailLink,
 } from "./lib/browser.mjs";
 
 const PASSWORD = `Pw-${rand(6)}-long`;
-let browser;
-
-before(async () => {
-  assert.ok(await reachable(`${WEB_URL}/login`), `the web app is not reachable at ${WEB_URL} (run ./dev up)`);
-  assert.ok(await reachable(`${MAIL_URL}/api/messages`), `the mail catcher is not reachable at ${MAIL_URL}`);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const suite = suiteBrowser();
 
 async function signUp(page, { name, email }) {
   await fillSignUp(page, { name, email, password: PASSWORD });
@@ -51,7 +40,7 @@ test("owner signs up, sets up workspaces and invites an agent who joins", { time
   const pages = {};
   const step = stepper(t, pages);
 
-  const ownerSide = await newPerson(browser);
+  const ownerSide = await newPerson(suite.browser);
   pages.owner = ownerSide.page;
   const page = ownerSide.page;
   let firstId;
@@ -139,7 +128,7 @@ test("owner signs up, sets up workspaces and invites an agent who joins", { time
     assert.equal(new URL(shown).pathname, new URL(inviteLink).pathname);
   });
 
-  const agentSide = await newPerson(browser);
+  const agentSide = await newPerson(suite.browser);
   pages.agent = agentSide.page;
   const agentPage = agentSide.page;
 

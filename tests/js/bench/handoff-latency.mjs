@@ -20,12 +20,12 @@ import {
   openConsoleAvailable,
   placeTestCall,
   setUpTeam,
+  SPEECH_LEVEL,
   speechFor,
   waitForOffer,
 } from "../lib/handoff.mjs";
 import { launchCallBrowser, silence, speak, speakInLoop, whenLevelAbove } from "../lib/microphone.mjs";
 
-const SPEECH_LEVEL = 0.02;
 const AUDIO_TIMEOUT_MS = 30_000;
 
 const { values: options } = parseArgs({

@@ -1,7 +1,9 @@
 // Helpers for the browser tests: Debian's Chromium through playwright-core (no browser
 // downloads), the local mail catcher, and screenshots of every open page on failure.
 
+import assert from "node:assert/strict";
 import { mkdir, writeFile } from "node:fs/promises";
+import { after, before } from "node:test";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +12,7 @@ import { chromium } from "playwright-core";
 
 export const WEB_URL = (process.env.WEB_URL ?? "http://127.0.0.1:3000").replace(/\/+$/, "");
 export const MAIL_URL = (process.env.MAIL_URL ?? "http://127.0.0.1:54324").replace(/\/+$/, "");
+export const LIVEKIT_HTTP_URL = (process.env.LIVEKIT_HTTP_URL ?? "http://127.0.0.1:7880").replace(/\/+$/, "");
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "artifacts");
 
@@ -128,6 +131,28 @@ export function onWebUrl(link) {
   url.protocol = base.protocol;
   url.host = base.host;
   return url.toString();
+}
+
+/** Stops a suite at once, saying what to start, when the platform it needs is not up. */
+export async function assertPlatformUp({ livekit = false } = {}) {
+  assert.ok(await reachable(`${WEB_URL}/login`), `the web app is not reachable at ${WEB_URL} (run ./dev up)`);
+  assert.ok(await reachable(`${MAIL_URL}/api/messages`), `the mail catcher is not reachable at ${MAIL_URL}`);
+  if (livekit) {
+    assert.ok(await reachable(LIVEKIT_HTTP_URL), `livekit-server is not reachable at ${LIVEKIT_HTTP_URL} (run ./dev up)`);
+  }
+}
+
+/** The suite's Chromium: launched in before() once the platform is up, closed in after(). */
+export function suiteBrowser() {
+  const suite = { browser: undefined };
+  before(async () => {
+    await assertPlatformUp();
+    suite.browser = await launchBrowser();
+  });
+  after(async () => {
+    await suite.browser?.close();
+  });
+  return suite;
 }
 
 export async function reachable(url) {

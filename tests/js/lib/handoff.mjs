@@ -2,10 +2,15 @@
 // owner who plays the customer, an invited agent in a second Chromium), an article the copilot can
 // answer from, the agent's console, and a browser test call whose caller asks for a person.
 
-import { newPerson } from "./browser.mjs";
+import { after, before } from "node:test";
+
+import { assertPlatformUp, newPerson, rand } from "./browser.mjs";
 import { inviteAgent, newOwnerWorkspace, spokenQuestion, transcript } from "./calls.mjs";
 import { eventually, sourceRow, waitForStatus } from "./knowledge.mjs";
-import { peakLevel, speak, useSpeakableMicrophone, wavBase64 } from "./microphone.mjs";
+import { launchCallBrowser, peakLevel, speak, useSpeakableMicrophone, wavBase64 } from "./microphone.mjs";
+
+/** RMS of received speech sits around 0.05-0.2; silence after Opus is below 0.005. */
+export const SPEECH_LEVEL = 0.02;
 
 export const LOCKER_FACT = "Parcel lockers keep a parcel for 72 hours before it goes back to the depot.";
 
@@ -25,6 +30,46 @@ export async function speechFor(lines = LINES) {
     cleanups.push(audio.cleanup);
   }
   return { said, cleanup: () => Promise.all(cleanups.map((cleanup) => cleanup())) };
+}
+
+/**
+ * A suite's two Chromium processes, one per person (their audio stacks must not share anything), and the
+ * people's speech: ready in before(), closed in after().
+ */
+export function twoCallBrowsers() {
+  const suite = { customerBrowser: undefined, humanBrowser: undefined, speech: undefined };
+  before(async () => {
+    await assertPlatformUp({ livekit: true });
+    suite.speech = await speechFor();
+    suite.customerBrowser = await launchCallBrowser();
+    suite.humanBrowser = await launchCallBrowser();
+  });
+  after(async () => {
+    await suite.customerBrowser?.close();
+    await suite.humanBrowser?.close();
+    await suite.speech?.cleanup();
+  });
+  return suite;
+}
+
+/**
+ * The people of a handoff scenario, each in their own browser with a speakable microphone: the owner plays
+ * the customer, the agent (to be invited) takes the call. `pages` is for the stepper's screenshots.
+ */
+export async function handoffCast(suite) {
+  const id = rand();
+  const domain = `${id}-lockly.com`;
+  const password = `Pw-${rand(6)}-long`;
+  const customer = await newCallPerson(suite.customerBrowser);
+  const human = await newCallPerson(suite.humanBrowser);
+  return {
+    id,
+    owner: { name: "Cora Customer", email: `cora-${id}@${domain}`, password },
+    agent: { name: "Sam Support", email: `sam-${id}@${domain}`, password },
+    customer,
+    human,
+    pages: { customer: customer.page, human: human.page },
+  };
 }
 
 /** A person with the speakable microphone, in the given browser. */

@@ -39,26 +39,8 @@ export function CallFiltersBar({ filters, onChange }: { filters: CallFilters; on
     <div className="mb-4 space-y-3" role="search" aria-label="Filter calls" data-testid="call-filters">
       <div className="flex flex-wrap items-end gap-3">
         <SearchBox value={filters.q ?? ""} onCommit={(value) => set("q", value)} />
-        <Labelled label="From">
-          <Input
-            type="date"
-            className="w-40"
-            value={filters.from ?? ""}
-            max={filters.to}
-            onChange={(event) => set("from", event.target.value)}
-            data-testid="call-filter-from"
-          />
-        </Labelled>
-        <Labelled label="To">
-          <Input
-            type="date"
-            className="w-40"
-            value={filters.to ?? ""}
-            min={filters.from}
-            onChange={(event) => set("to", event.target.value)}
-            data-testid="call-filter-to"
-          />
-        </Labelled>
+        <DayInput label="From" field="from" value={filters.from} max={filters.to} onChange={set} />
+        <DayInput label="To" field="to" value={filters.to} min={filters.from} onChange={set} />
         {hasCallFilters(filters) ? (
           <Button variant="ghost" className="h-10" onClick={() => onChange({})} data-testid="call-filters-clear">
             <XIcon className="size-4" />
@@ -81,6 +63,36 @@ export function CallFiltersBar({ filters, onChange }: { filters: CallFilters; on
         ))}
       </div>
     </div>
+  );
+}
+
+function DayInput({
+  label,
+  field,
+  value,
+  min,
+  max,
+  onChange,
+}: {
+  label: string;
+  field: "from" | "to";
+  value: string | undefined;
+  min?: string;
+  max?: string;
+  onChange: (key: "from" | "to", value: string) => void;
+}) {
+  return (
+    <Labelled label={label}>
+      <Input
+        type="date"
+        className="w-40"
+        value={value ?? ""}
+        min={min}
+        max={max}
+        onChange={(event) => onChange(field, event.target.value)}
+        data-testid={`call-filter-${field}`}
+      />
+    </Labelled>
   );
 }
 
