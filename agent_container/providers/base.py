@@ -23,8 +23,9 @@ SpeechToText = stt.STT[Any]
 
 @dataclass
 class VoiceProviders:
-    """The models one call talks with. `llm` is a RealtimeModel for speech-to-speech providers
-    (then `stt` and `tts` are None: the model hears and speaks itself)."""
+    """The models one call talks with. `llm` is a RealtimeModel for speech-to-speech providers: then `stt` is
+    None (the model hears the caller itself) and `tts` only speaks the lines said as written (the greeting,
+    the handoff lines); the model speaks its answers itself."""
 
     name: str
     llm: llm.LLM[Any] | llm.RealtimeModel

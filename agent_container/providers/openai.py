@@ -167,20 +167,28 @@ def transcription(models: SharedModels, agent: AgentSettings) -> stt.STT[Any]:
     return speech_to_text(hosted, models.offline_stt("en") if english else None, models.vad())
 
 
-def build(models: SharedModels, agent: AgentSettings) -> VoiceProviders:
+def speech(
+    models: SharedModels, agent: AgentSettings, *, default_voice: str = openai.tts.DEFAULT_VOICE
+) -> tts.TTS[Any]:
+    """OpenAI's speech endpoint in the agent's voice, piper behind it for English."""
     settings = models.settings
-    hosted_tts = openai.TTS(
+    hosted = openai.TTS(
         model=settings.openai_tts_model,
-        voice=openai.tts.DEFAULT_VOICE if agent.voice == DEFAULT_VOICE else agent.voice,
+        voice=default_voice if agent.voice == DEFAULT_VOICE else agent.voice,
         api_key=settings.openai_api_key,
         base_url=settings.openai_base_url,
     )
     english = agent.language.split("-", 1)[0] == "en"  # the offline models speak English only
+    return text_to_speech(hosted, models.offline_tts() if english else None)
+
+
+def build(models: SharedModels, agent: AgentSettings) -> VoiceProviders:
+    settings = models.settings
     return VoiceProviders(
         name="openai",
         llm=chat_llm(settings, models),
         stt=transcription(models, agent),
-        tts=text_to_speech(hosted_tts, models.offline_tts() if english else None),
+        tts=speech(models, agent),
         vad=models.vad(),
         turn_detection=local_turn_detector(),
         answer_finder=models.answer_finder(),
@@ -189,9 +197,10 @@ def build(models: SharedModels, agent: AgentSettings) -> VoiceProviders:
 
 def build_realtime(models: SharedModels, agent: AgentSettings) -> VoiceProviders:
     settings = models.settings
+    default_voice = openai.realtime.realtime_model.DEFAULT_VOICE
     model = openai.realtime.RealtimeModel(
         model=settings.openai_realtime_model,
-        voice=openai.realtime.realtime_model.DEFAULT_VOICE if agent.voice == DEFAULT_VOICE else agent.voice,
+        voice=default_voice if agent.voice == DEFAULT_VOICE else agent.voice,
         api_key=settings.openai_api_key,
         base_url=settings.openai_base_url,
         # Turns are decided here (VAD + the end-of-turn model), so the agent retrieves knowledge
@@ -202,7 +211,9 @@ def build_realtime(models: SharedModels, agent: AgentSettings) -> VoiceProviders
         name="openai_realtime",
         llm=model,
         stt=None,
-        tts=None,
+        # The model answers in its own voice; the lines the agent says as written (the greeting, the handoff
+        # lines) need a TTS: OpenAI's Realtime API has no "say this text".
+        tts=speech(models, agent, default_voice=default_voice),  # the same voice as the model's
         vad=models.vad(),
         turn_detection=local_turn_detector(),
         answer_finder=models.answer_finder(),

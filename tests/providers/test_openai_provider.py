@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from livekit import rtc
 from livekit.agents import stt, tts
+from livekit.plugins.openai.realtime import realtime_model
 
 from agent_container.copilot import recognizer_for
 from agent_container.providers import PROVIDERS, SharedModels, VoiceProviders
@@ -141,7 +142,7 @@ async def test_with_the_realtime_model_a_person_who_joins_is_transcribed_by_the_
     """The speech-to-speech model hears only the caller; the copilot transcribes the human agent's microphone
     through the transcription endpoint (whisper behind it)."""
     realtime = PROVIDERS["openai_realtime"](models, agent_settings)
-    assert realtime.stt is None and realtime.tts is None
+    assert realtime.stt is None
     recognizer = recognizer_for(realtime)
     assert recognizer is not None
     script.transcript = "Your replacement parts ship from our Denver office."
@@ -205,6 +206,21 @@ async def test_the_hosted_voice_speaks_the_reply(providers: VoiceProviders, scri
     # The fake's audio (its tone, decoded from the requested format), not piper's.
     assert abs(seconds - script.speech_seconds) < 0.15, seconds
     assert providers.tts.sample_rate >= SPEECH_RATE
+
+
+async def test_with_the_realtime_model_the_lines_said_as_written_are_spoken_in_the_models_voice(
+    models: SharedModels, agent_settings: AgentSettings, script: Script, settings: Settings
+) -> None:
+    """The greeting and the handoff lines go through session.say(), which OpenAI's Realtime API cannot do:
+    the bundle speaks them through the speech endpoint, in the realtime model's voice."""
+    realtime = PROVIDERS["openai_realtime"](models, agent_settings)
+    assert realtime.tts is not None and agent_settings.voice == "default"
+    script.speech_seconds = 0.8
+    seconds, _, _ = await synthesize(realtime.tts, "Thanks for calling, how can I help?", within=20)
+    request = script.received("/v1/audio/speech")[-1]
+    assert request.body["input"] == "Thanks for calling, how can I help?"
+    assert request.body["voice"] == realtime_model.DEFAULT_VOICE
+    assert abs(seconds - script.speech_seconds) < 0.15, seconds
 
 
 @pytest.mark.parametrize("mode", ["error", "hang"])
