@@ -434,6 +434,42 @@ async def test_rejoin_hand_back_and_wrap_up(app_client: httpx.AsyncClient, team:
     assert seen_by_second["offers"] == []
 
 
+async def test_a_person_whose_line_dropped_owes_the_wrap_up_when_they_come_back(
+    app_client: httpx.AsyncClient, team: Team, db: asyncpg.Pool
+) -> None:
+    call_id, offer_id = await offered_call(app_client, db, team)
+    accepted = await app_client.post(team.url(f"/offers/{offer_id}/accept"), headers=team.first.headers)
+    assert accepted.status_code == 200, accepted.text
+    # The tab closed mid-call: the worker gives the caller back to the AI after the grace, and no heartbeat follows.
+    async with db.acquire() as conn:
+        assert await routing.human_dropped(conn, call_id)
+    await db.execute(
+        "update public.agent_presence set last_seen_at = now() - make_interval(secs => $3) "
+        "where workspace_id = $1 and user_id = $2",
+        uuid.UUID(team.ws.id),
+        uuid.UUID(team.first.id),
+        routing.PRESENCE_FRESH_SECONDS + 5,
+    )
+    board = {
+        a["user_id"]: a
+        for a in (await app_client.get(team.url("/presence"), headers=team.second.headers)).json()["agents"]
+    }
+    assert board[team.first.id]["effective_status"] == "offline", "nobody routes calls to a closed tab"
+    assert await db.fetchval("select handoff_status::text from public.calls where id = $1", call_id) == "returned"
+
+    # They open the console again: the wrap-up of the dropped call is waiting, and they can rejoin nothing.
+    console = (await app_client.get(team.url("/console"), headers=team.first.headers)).json()
+    assert console["call"]["call_id"] == str(call_id) and console["call"]["wrap_up_due"] is True, console
+    rejoin = await app_client.post(team.url(f"/calls/{call_id}/join"), headers=team.first.headers)
+    assert rejoin.status_code == 409, rejoin.text
+    wrapped = await app_client.post(
+        team.url(f"/calls/{call_id}/wrap-up"), headers=team.first.headers, json={"disposition": "follow_up"}
+    )
+    assert wrapped.status_code == 204, wrapped.text
+    console = (await app_client.get(team.url("/console"), headers=team.first.headers)).json()
+    assert console["call"] is None and console["presence"]["status"] == "available"
+
+
 async def test_the_connected_human_may_hang_up_a_phone_call(
     app_client: httpx.AsyncClient, team: Team, db: asyncpg.Pool
 ) -> None:
