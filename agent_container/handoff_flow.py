@@ -19,8 +19,9 @@
    air; at its end routing.human_dropped and the AI takes the caller back.
    A person who accepted but never joins the room within
    `human_join_timeout_seconds` is treated the same way (routing.human_dropped,
-   "couldn't join after all"). Taking back = the CallAgent again, with the whole transcript and a
-   "back with you" line, never the greeting; a new request may hand off again.
+   "couldn't join after all"). Taking back = the CallAgent again, with the
+   whole transcript and a "back with you" line, never the greeting; a new
+   request may hand off again.
 
 Everything the flow learns comes from the room and the database, so a worker
 that takes over a call mid-handoff picks up where the dead one stopped
@@ -57,7 +58,6 @@ HOLD_LINE_AFTER_GRACE_FRACTION = 0.4
 
 TICK_SECONDS = 1.0
 POSITION_UPDATE_SECONDS = 60.0
-JOIN_TIMEOUT_SECONDS = 30.0  # Settings.human_join_timeout_seconds
 QUEUED = frozenset({HandoffStatus.WAITING, HandoffStatus.OFFERED})
 
 
@@ -69,7 +69,7 @@ class HandoffFlow:
         *,
         workspace_id: UUID,
         reconnect_grace_seconds: float,
-        join_timeout_seconds: float = JOIN_TIMEOUT_SECONDS,
+        join_timeout_seconds: float,
         tick_seconds: float = TICK_SECONDS,
         position_update_seconds: float = POSITION_UPDATE_SECONDS,
     ) -> None:
@@ -258,7 +258,7 @@ class HandoffFlow:
             state = await routing.handoff_state(conn, self.call_id)
         self.state = state
         if state.status == HandoffStatus.RETURNED:
-            await self.take_back(dropped=False)
+            await self.take_back()
         elif state.status == HandoffStatus.CONNECTED:
             await self._wait_for_return(identity)
 
@@ -316,12 +316,9 @@ class HandoffFlow:
         elif state.status == HandoffStatus.RETURNED:
             await self._take_back(handoff_lines.BACK, "handed back")
 
-    async def take_back(self, *, dropped: bool) -> None:
-        """The AI has the caller again: the CallAgent with the whole transcript, and a line saying it is back."""
-        if dropped:
-            await self._take_back(handoff_lines.DROPPED, "dropped")
-        else:
-            await self._take_back(handoff_lines.BACK, "handed back")
+    async def take_back(self) -> None:
+        """The person handed the caller back: the CallAgent with the whole transcript, and a line saying it is back."""
+        await self._take_back(handoff_lines.BACK, "handed back")
 
     async def _take_back(self, line: str, why: str) -> None:
         if self._closed:

@@ -20,12 +20,16 @@ import asyncpg
 from pydantic import BaseModel, ConfigDict
 
 from callcenter import tenancy
+from callcenter.calls.analysis.base import SentimentLabel
 from callcenter.calls.dispatch import room_name_for
+from callcenter.calls.records import Channel
 from callcenter.calls.routing import Disposition, HandoffStatus
 from callcenter.errors import DomainError, ErrorKind, forbidden, not_found
 
 CallStatus = Literal["ringing", "active", "ended", "failed"]
 Speaker = Literal["customer", "ai", "human"]
+SentimentTrend = Literal["improving", "steady", "worsening"]
+OfferStatus = Literal["ringing", "accepted", "declined", "expired", "withdrawn"]
 
 # A test caller may have this many calls going at once (a runaway button cannot fill the workers).
 MAX_LIVE_TEST_CALLS_PER_USER = 3
@@ -38,7 +42,7 @@ class CallSummary(BaseModel):
     id: UUID
     workspace_id: UUID
     room_name: str
-    channel: Literal["phone", "browser"]
+    channel: Channel
     status: CallStatus
     status_detail: str | None
     caller_number: str | None
@@ -52,9 +56,9 @@ class CallSummary(BaseModel):
     duration_seconds: float | None
     intent: str | None
     topic: str | None
-    sentiment_label: Literal["negative", "neutral", "positive"] | None
+    sentiment_label: SentimentLabel | None
     sentiment_score: float | None
-    sentiment_trend: Literal["improving", "steady", "worsening"] | None
+    sentiment_trend: SentimentTrend | None
     handoff_reason: str | None
     handoff_requested_at: datetime | None
     # Null until the AI asks for a person; then waiting, offered, connected, returned or missed.
@@ -128,7 +132,7 @@ class CallOffer(BaseModel):
     user_id: UUID
     name: str | None
     email: str | None
-    status: Literal["ringing", "accepted", "declined", "expired", "withdrawn"]
+    status: OfferStatus
     offered_at: datetime
     expires_at: datetime
     responded_at: datetime | None
@@ -203,8 +207,6 @@ def latency_stats(turns: list[CallTurn]) -> list[LatencyStat]:
 # ---------------------------------------------------------------- history filters
 
 HandledBy = Literal["ai", "human", "missed"]
-CallChannel = Literal["phone", "browser"]
-SentimentLabel = Literal["negative", "neutral", "positive"]
 
 # Who dealt with the call: a person joined (even if they handed it back), a person was asked for and nobody
 # joined (the end trigger turns waiting/offered into missed), or the AI handled it alone. A call still queued
@@ -257,7 +259,7 @@ class CallFilters(BaseModel):
 
     handled_by: HandledBy | None = None
     status: CallStatus | None = None
-    channel: CallChannel | None = None
+    channel: Channel | None = None
     disposition: Disposition | None = None
     sentiment: SentimentLabel | None = None
     # On started_at: from inclusive, to exclusive.

@@ -20,7 +20,9 @@ from pydantic import BaseModel
 
 from callcenter import tenancy
 from callcenter.calls import routing
-from callcenter.calls.call_log import KnowledgeUsed
+from callcenter.calls.analysis.base import SentimentLabel
+from callcenter.calls.call_log import CallStatus, KnowledgeUsed, OfferStatus, SentimentTrend, Speaker
+from callcenter.calls.records import Channel
 from callcenter.calls.rooms import CallRooms
 from callcenter.calls.routing import HandoffStatus, PresenceStatus
 from callcenter.errors import DomainError, ErrorKind
@@ -31,8 +33,6 @@ MAX_TRANSCRIPT_LINES = 200
 MAX_SUGGESTIONS = 20
 
 LiveState = Literal["ai", "waiting", "offered", "human"]
-SentimentLabel = Literal["negative", "neutral", "positive"]
-SentimentTrend = Literal["improving", "steady", "worsening"]
 
 
 class AgentPresence(BaseModel):
@@ -53,7 +53,7 @@ class PresenceList(BaseModel):
 
 
 class TranscriptLine(BaseModel):
-    speaker: Literal["customer", "ai", "human"]
+    speaker: Speaker
     text: str
     at: datetime
 
@@ -62,7 +62,7 @@ class CallCard(BaseModel):
     """What a person taking over a call needs to know about it."""
 
     call_id: UUID
-    channel: Literal["phone", "browser"]
+    channel: Channel
     caller_number: str | None
     caller_name: str | None
     started_at: datetime
@@ -82,7 +82,7 @@ class CallCard(BaseModel):
 
 class OfferCard(CallCard):
     offer_id: UUID
-    status: Literal["ringing", "accepted", "declined", "expired", "withdrawn"]
+    status: OfferStatus
     offered_at: datetime
     expires_at: datetime
     ring_timeout_seconds: int
@@ -102,7 +102,7 @@ class ActiveCall(CallCard):
     """The call an agent is connected to, or handed back and owes a wrap-up for."""
 
     room_name: str
-    call_status: Literal["ringing", "active", "ended", "failed"]
+    call_status: CallStatus
     handoff_status: HandoffStatus | None
     human_joined_at: datetime | None
     human_left_at: datetime | None
@@ -132,7 +132,7 @@ class JoinTicket(BaseModel):
 
 class LiveCall(BaseModel):
     call_id: UUID
-    channel: Literal["phone", "browser"]
+    channel: Channel
     caller_number: str | None
     caller_name: str | None
     started_at: datetime
@@ -442,7 +442,7 @@ def join_ticket(rooms: CallRooms, call_id: UUID, room_name: str, user_id: UUID, 
 
 class HumanCall(BaseModel):
     room_name: str
-    status: Literal["ringing", "active", "ended", "failed"]
+    status: CallStatus
     handoff_status: HandoffStatus | None
     human_user_id: UUID | None
 

@@ -149,6 +149,7 @@ async def start_call(
         workspace_id: uuid.UUID,
         room_name: str | None = None,
         position_update_seconds: float = 60.0,
+        join_timeout_seconds: float = 30.0,
         **escalation: object,
     ) -> AsyncIterator[CallUnderTest]:
         agent_settings = await agent_settings_for(pool, workspace_id, **escalation)
@@ -179,6 +180,7 @@ async def start_call(
             database,
             workspace_id=workspace_id,
             reconnect_grace_seconds=1.0,
+            join_timeout_seconds=join_timeout_seconds,
             tick_seconds=HANDOFF_TICK_SECONDS,
             position_update_seconds=position_update_seconds,
         )

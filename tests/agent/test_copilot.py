@@ -156,6 +156,14 @@ def copilot_for(call: Any, team: Team, providers: VoiceProviders, database: Data
     )
 
 
+async def go_silent(call: Any, copilot: Copilot) -> SilentCopilotAgent:
+    """The call's session switched to the silent copilot agent, as when a person joins."""
+    silent = SilentCopilotAgent(copilot, instructions="Stay silent.", chat_ctx=call.conversation.history_chat_context())
+    call.session.update_agent(silent)
+    await until(lambda: call.conversation.speak is SilentCopilotAgent._stay_silent)
+    return silent
+
+
 async def suggestions_seen_by(pool: dbkit.Pool, actor: dbkit.Actor, call_id: uuid.UUID) -> list[dict[str, Any]]:
     async with pool.acquire() as conn, conn.transaction():
         rows = await dbkit.fetch_as(
@@ -347,20 +355,15 @@ async def test_the_silent_agent_commits_the_caller_turn_and_never_replies(
     settings: Settings,
     pool: dbkit.Pool,
 ) -> None:
+    retriever = retriever_for(database, models, settings, workspaces.with_knowledge)
     async with start_call(workspaces.with_knowledge) as call:
-        copilot = copilot_for(
-            call, team, providers, database, retriever_for(database, models, settings, workspaces.with_knowledge)
-        )
-        silent = SilentCopilotAgent(
-            copilot, instructions="Stay silent.", chat_ctx=call.conversation.history_chat_context()
-        )
         added: list[llm.ChatMessage] = []
         call.session.on(
             "conversation_item_added",
             lambda event: added.append(event.item) if isinstance(event.item, llm.ChatMessage) else None,
         )
-        call.session.update_agent(silent)
-        await until(lambda: call.conversation.speak is SilentCopilotAgent._stay_silent)
+        copilot = copilot_for(call, team, providers, database, retriever)
+        silent = await go_silent(call, copilot)
         lines_before = len(call.conversation.transcript)
 
         # What the conversation would say on its own while the person has the call is not said.
@@ -393,15 +396,10 @@ async def test_the_callers_turns_keep_the_calls_analysis_live_without_opening_tu
     settings: Settings,
     pool: dbkit.Pool,
 ) -> None:
+    retriever = retriever_for(database, models, settings, workspaces.with_knowledge)
     async with start_call(workspaces.with_knowledge) as call:
-        copilot = copilot_for(
-            call, team, providers, database, retriever_for(database, models, settings, workspaces.with_knowledge)
-        )
-        silent = SilentCopilotAgent(
-            copilot, instructions="Stay silent.", chat_ctx=call.conversation.history_chat_context()
-        )
-        call.session.update_agent(silent)
-        await until(lambda: call.conversation.speak is SilentCopilotAgent._stay_silent)
+        copilot = copilot_for(call, team, providers, database, retriever)
+        silent = await go_silent(call, copilot)
 
         seen: list[dict[str, Any]] = []
         for text in (

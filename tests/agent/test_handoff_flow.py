@@ -131,7 +131,7 @@ async def test_an_available_person_gets_the_offer_and_the_ai_takes_the_caller_ba
         assert not any("in line" in line for line in ai_lines(call))  # somebody was there: no queue line
 
         await as_human(pool, desk.human, lambda conn: routing.hand_back(conn, call.call_id))
-        await call.flow.take_back(dropped=False)
+        await call.flow.take_back()
         await until(lambda: handoff_lines.BACK in ai_lines(call), what="the back line")
         assert ai_lines(call).count(greeting) == 1  # never greeted again
 
@@ -226,8 +226,7 @@ async def test_a_person_who_accepts_but_never_joins_gives_the_caller_back_to_the
     await as_human(
         pool, desk.human, lambda conn: routing.set_presence(conn, desk.workspace_id, PresenceStatus.AVAILABLE)
     )
-    async with start_call(desk.workspace_id) as call:
-        call.flow._join_timeout = 1.0
+    async with start_call(desk.workspace_id, join_timeout_seconds=1.0) as call:
         call.flow.attach(call.session, rtc.Room(), lambda user_id, identity: pytest.fail("no one joins the room"))
         assert await reply_of(call, PERSON_PLEASE) == HANDOFF_ACCEPTED
         await until(lambda: call.flow.state.status == HandoffStatus.OFFERED, what="the offer")

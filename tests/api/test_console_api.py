@@ -139,6 +139,17 @@ def verify_livekit_token(token: str) -> Claims:
     return lk.TokenVerifier(settings.livekit_api_key, settings.livekit_api_secret).verify(token)
 
 
+async def make_heartbeat_stale(db: asyncpg.Pool, team: Team, user: User) -> None:
+    """The console tab closed: no heartbeat for longer than the freshness window."""
+    await db.execute(
+        "update public.agent_presence set last_seen_at = now() - make_interval(secs => $3) "
+        "where workspace_id = $1 and user_id = $2",
+        uuid.UUID(team.ws.id),
+        uuid.UUID(user.id),
+        routing.PRESENCE_FRESH_SECONDS + 5,
+    )
+
+
 # ---------------------------------------------------------------- presence
 
 
@@ -159,14 +170,7 @@ async def test_presence_is_set_by_the_console_and_goes_offline_without_heartbeat
     refused = await app_client.put(team.url("/presence/me"), headers=team.first.headers, json={"status": "on_call"})
     assert refused.status_code == 422
 
-    # The console tab closed: no heartbeat for longer than the freshness window.
-    await db.execute(
-        "update public.agent_presence set last_seen_at = now() - make_interval(secs => $3) "
-        "where workspace_id = $1 and user_id = $2",
-        uuid.UUID(team.ws.id),
-        uuid.UUID(team.first.id),
-        routing.PRESENCE_FRESH_SECONDS + 5,
-    )
+    await make_heartbeat_stale(db, team, team.first)
     stale = {
         a["user_id"]: a
         for a in (await app_client.get(team.url("/presence"), headers=team.second.headers)).json()["agents"]
@@ -443,13 +447,7 @@ async def test_a_person_whose_line_dropped_owes_the_wrap_up_when_they_come_back(
     # The tab closed mid-call: the worker gives the caller back to the AI after the grace, and no heartbeat follows.
     async with db.acquire() as conn:
         assert await routing.human_dropped(conn, call_id)
-    await db.execute(
-        "update public.agent_presence set last_seen_at = now() - make_interval(secs => $3) "
-        "where workspace_id = $1 and user_id = $2",
-        uuid.UUID(team.ws.id),
-        uuid.UUID(team.first.id),
-        routing.PRESENCE_FRESH_SECONDS + 5,
-    )
+    await make_heartbeat_stale(db, team, team.first)
     board = {
         a["user_id"]: a
         for a in (await app_client.get(team.url("/presence"), headers=team.second.headers)).json()["agents"]

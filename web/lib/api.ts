@@ -320,7 +320,7 @@ export function errorMessage(error: unknown): string {
   return "Something went wrong. Please try again.";
 }
 
-type TokenSource = string | null | (() => Promise<string | null>);
+export type TokenSource = string | null | (() => Promise<string | null>);
 
 type RequestOptions = { method?: string; body?: unknown; auth?: boolean; signal?: AbortSignal };
 

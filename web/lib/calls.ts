@@ -1,7 +1,5 @@
 /** How calls read in the web app: status, caller, durations, speakers, latency stages. */
 
-import { useMemo } from "react";
-
 import {
   createRequest,
   type CallChannel,
@@ -12,10 +10,10 @@ import {
   type LatencyStage,
   type SentimentLabel,
   type Speaker,
+  type TokenSource,
 } from "@/lib/api";
-import { useConfig } from "@/lib/config-context";
-import type { Disposition } from "@/lib/console";
-import { useSupabase } from "@/lib/supabase/client";
+import { DISPOSITION_LABEL, type Disposition } from "@/lib/console";
+import { useApiClient } from "@/lib/use-api";
 
 export type CallBadge = { label: string; tone: "success" | "neutral" | "danger" | "warning" | "brand"; state: string };
 
@@ -113,14 +111,13 @@ export const HANDLED_BY_LABEL: Record<HandledBy, string> = { ai: "AI only", huma
 export const CALL_STATUS_LABEL: Record<CallStatus, string> = { ringing: "Ringing", active: "Live", ended: "Ended", failed: "Failed" };
 export const CHANNEL_LABEL: Record<CallChannel, string> = { phone: "Phone", browser: "Browser" };
 export const SENTIMENT_LABEL: Record<SentimentLabel, string> = { negative: "Negative", neutral: "Neutral", positive: "Positive" };
-const DISPOSITIONS: ReadonlyArray<Disposition> = ["resolved", "follow_up", "callback", "escalated", "unresolved"];
 
 type ChoiceKey = "handled_by" | "status" | "channel" | "disposition" | "sentiment";
 const CHOICES: { [K in ChoiceKey]: ReadonlyArray<NonNullable<CallFilters[K]>> } = {
   handled_by: Object.keys(HANDLED_BY_LABEL) as HandledBy[],
   status: Object.keys(CALL_STATUS_LABEL) as CallStatus[],
   channel: Object.keys(CHANNEL_LABEL) as CallChannel[],
-  disposition: DISPOSITIONS,
+  disposition: Object.keys(DISPOSITION_LABEL) as Disposition[],
   sentiment: Object.keys(SENTIMENT_LABEL) as SentimentLabel[],
 };
 const CHOICE_KEYS = Object.keys(CHOICES) as ChoiceKey[];
@@ -191,8 +188,6 @@ export function callFiltersApiQuery(filters: CallFilters): URLSearchParams {
   return params;
 }
 
-type TokenSource = () => Promise<string | null>;
-
 export function createCallHistoryApi(baseUrl: string, token: TokenSource) {
   const request = createRequest(baseUrl, token);
   return {
@@ -210,14 +205,5 @@ export type CallHistoryApi = ReturnType<typeof createCallHistoryApi>;
 
 /** The call history API for client components, with the current (auto-refreshed) access token. */
 export function useCallHistoryApi(): CallHistoryApi {
-  const { apiUrl } = useConfig();
-  const supabase = useSupabase();
-  return useMemo(
-    () =>
-      createCallHistoryApi(apiUrl, async () => {
-        const { data } = await supabase.auth.getSession();
-        return data.session?.access_token ?? null;
-      }),
-    [apiUrl, supabase],
-  );
+  return useApiClient(createCallHistoryApi);
 }

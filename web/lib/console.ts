@@ -5,8 +5,6 @@
 
 "use client";
 
-import { useMemo } from "react";
-
 import {
   createRequest,
   type CallChannel,
@@ -16,9 +14,9 @@ import {
   type SentimentLabel,
   type SentimentTrend,
   type Speaker,
+  type TokenSource,
 } from "@/lib/api";
-import { useConfig } from "@/lib/config-context";
-import { useSupabase } from "@/lib/supabase/client";
+import { useApiClient } from "@/lib/use-api";
 
 export type PresenceStatus = "available" | "on_call" | "wrap_up" | "away" | "offline";
 /** What a person may choose; on_call and wrap_up are set by the system. */
@@ -199,8 +197,6 @@ export function secondsLeft(expiresAt: string, now: number): number {
   return Math.max(0, Math.ceil((new Date(expiresAt).getTime() - now) / 1000));
 }
 
-type TokenSource = () => Promise<string | null>;
-
 export function createConsoleApi(baseUrl: string, token: TokenSource) {
   const enc = encodeURIComponent;
   const request = createRequest(baseUrl, token);
@@ -260,14 +256,5 @@ export function sendPresenceOnLeave(baseUrl: string, accessToken: string, worksp
 
 /** The console API for client components, with the current (auto-refreshed) access token. */
 export function useConsoleApi(): ConsoleApi {
-  const { apiUrl } = useConfig();
-  const supabase = useSupabase();
-  return useMemo(
-    () =>
-      createConsoleApi(apiUrl, async () => {
-        const { data } = await supabase.auth.getSession();
-        return data.session?.access_token ?? null;
-      }),
-    [apiUrl, supabase],
-  );
+  return useApiClient(createConsoleApi);
 }

@@ -12,17 +12,17 @@ from fastapi import APIRouter, Query, status
 
 from callcenter import tenancy
 from callcenter.calls import call_log
+from callcenter.calls.analysis.base import SentimentLabel
 from callcenter.calls.call_log import (
     BrowserCall,
-    CallChannel,
     CallDetail,
     CallFilters,
     CallPage,
     CallStatus,
     HandledBy,
-    SentimentLabel,
 )
 from callcenter.calls.dispatch import CallDispatch
+from callcenter.calls.records import Channel
 from callcenter.calls.rooms import CallRooms
 from callcenter.calls.routing import Disposition
 from callcenter.errors import DomainError, ErrorKind
@@ -46,11 +46,11 @@ async def list_calls(
         HandledBy | None,
         Query(
             description="ai: no person was asked for; human: a person joined; "
-            "missed: a person was asked for and nobody joined (yet)"
+            "missed: a person was asked for and nobody joined (a call still queued is in none)"
         ),
     ] = None,
     call_status: Annotated[CallStatus | None, Query(alias="status")] = None,
-    channel: Annotated[CallChannel | None, Query()] = None,
+    channel: Annotated[Channel | None, Query()] = None,
     disposition: Annotated[Disposition | None, Query(description="The wrap-up disposition")] = None,
     sentiment: Annotated[SentimentLabel | None, Query(description="The latest sentiment label")] = None,
     started_from: Annotated[

@@ -18,7 +18,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PhoneIcon, SearchIcon } from "@/components/ui/icons";
 import { Skeleton } from "@/components/ui/spinner";
 import { ApiError, errorMessage, type CallSummary } from "@/lib/api";
-import { SENTIMENT_TONE, callDuration, callerLabel, formatDuration, formatScore, useCallHistoryApi } from "@/lib/calls";
+import { CHANNEL_LABEL, SENTIMENT_TONE, callDuration, callerLabel, formatDuration, formatScore, useCallHistoryApi } from "@/lib/calls";
 import { formatRelative } from "@/lib/format";
 import { HANDOFF_STATUS_LABEL } from "@/lib/live";
 import { usePostgresChanges, useRefreshOnFocus, type TableBinding } from "@/lib/realtime";
@@ -177,7 +177,7 @@ export function CallsView() {
                         <Link href={`/w/${workspace.id}/calls/${call.id}`} className="font-medium text-slate-900 hover:text-brand-700" data-testid="call-open">
                           {callerLabel(call)}
                         </Link>
-                        <p className="text-xs text-slate-500">{call.channel === "phone" ? "Phone" : "Browser"}{call.topic ? ` · ${call.topic}` : ""}</p>
+                        <p className="text-xs text-slate-500">{CHANNEL_LABEL[call.channel]}{call.topic ? ` · ${call.topic}` : ""}</p>
                       </td>
                       <td className="px-3 py-3">
                         <CallStatusBadge call={call} />
